@@ -1,0 +1,133 @@
+"""Walks over a computation graph: topological order, numeric backprop, and the nested text view.
+
+Every walk here is iterative (an explicit stack), so a chain of a million nodes is fine.
+"""
+from __future__ import annotations
+
+import gc
+import math
+
+from .errors import DivisionByZeroError, DomainError, NonFiniteError, describe
+from .ops import REAL
+from .scalar import Scalar
+
+_INF = math.inf
+
+
+def topological_order(out: Scalar) -> list[Scalar]:
+    """Every node `out` depends on, each after all of its inputs (first input first); `out` last."""
+    if not isinstance(out, Scalar):
+        raise TypeError(f"expected a Scalar, got {type(out).__name__}")
+    order: list[Scalar] = []
+    seen = {out}
+    stack = [out]
+    while stack:  # depth first: a node leaves the stack once both its inputs are ordered
+        node = stack[-1]
+        a = node._a
+        if isinstance(a, Scalar) and a not in seen:
+            seen.add(a)
+            stack.append(a)
+            continue
+        b = node._b
+        if isinstance(b, Scalar) and b not in seen:
+            seen.add(b)
+            stack.append(b)
+            continue
+        order.append(stack.pop())
+    return order
+
+
+def backward(out: Scalar) -> None:
+    """Reverse-mode autodiff: after it, `node.grad` is d out / d node for every node.
+
+    Non-leaf gradients are recomputed on each call; leaf gradients accumulate, as in PyTorch.
+    """
+    gc_was_on = gc.isenabled()
+    gc.disable()  # the walk makes no reference cycles, so the collector would only slow it down
+    try:
+        order = topological_order(out)
+        for node in order:
+            if node.op is not None:
+                node.grad = 0.0
+        out.grad += 1.0
+        _propagate(order)
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+def _propagate(order: list[Scalar]) -> None:
+    """The chain rule, node by node from the output: each input gains grad * local derivative."""
+    node = None
+    try:
+        for node in reversed(order):
+            g = node.grad
+            if not -_INF < g < _INF:
+                raise NonFiniteError(f"the gradient at {_name(node)} overflowed to {g}")
+            op = node.op
+            if op is None:
+                continue
+            a, z = node._a, node.data
+            x = a.data if isinstance(a, Scalar) else a
+            if op.arity == 1:
+                a.grad += g * op.partials[0](REAL, x, z)
+                continue
+            b = node._b
+            y = b.data if isinstance(b, Scalar) else b
+            if isinstance(a, Scalar):
+                a.grad += g * op.partials[0](REAL, x, y, z)
+            if isinstance(b, Scalar):
+                b.grad += g * op.partials[1](REAL, x, y, z)
+    except (ArithmeticError, ValueError) as error:
+        if isinstance(error, NonFiniteError):
+            raise
+        raise _backward_error(node, error) from None
+
+
+def _name(node: Scalar) -> str:
+    if node.label:
+        return f"node {node.label!r}"
+    return f"an unlabelled {node.op.name if node.op else 'leaf'} node"
+
+
+def _backward_error(node: Scalar, error: Exception) -> Exception:
+    op = node.op
+    args = ", ".join(describe(i) for i in node.inputs)
+    where = f"the derivative of {op.name}({args}) at {_name(node)}"
+    if isinstance(error, ZeroDivisionError):
+        return DivisionByZeroError(f"{where} is infinite (division by zero); {op.name} needs {op.domain}")
+    if isinstance(error, OverflowError):
+        return NonFiniteError(f"{where} is too large for a float")
+    return DomainError(f"{where} is undefined; {op.name} needs {op.domain}")
+
+
+def format_tree(out: Scalar, max_nodes: int = 200) -> str:
+    """The graph as nested, indented text, the second seed's view: data, grad, label, op, inputs.
+
+    A node used twice is written twice, as in the seed; past `max_nodes` nodes the rest is elided.
+    """
+    lines: list[str] = []
+    stack: list = [(out, 0, "")]
+    written, elided = 0, False
+    while stack:
+        item, depth, tail = stack.pop()
+        pad = "    " * depth
+        if isinstance(item, str):  # the closing line of a node with inputs
+            lines.append(pad + item)
+        elif not isinstance(item, Scalar):  # a constant operand
+            lines.append(f"{pad}{item!r}{tail}")
+        elif written == max_nodes:
+            if not elided:
+                lines.append(f"{pad}...  (more than {max_nodes} nodes; raise max_nodes to see them)")
+                elided = True
+        else:
+            written += 1
+            head = f"{pad}Scalar(data={item.data!r}, grad={item.grad!r}, label={item.label!r}"
+            if item.op is None:
+                lines.append(f"{head}){tail}")
+                continue
+            lines.append(f"{head}, op={item.op.symbol!r}, inputs=(")
+            stack.append(("))" + tail, depth, ""))
+            for inp in reversed(item.inputs):
+                stack.append((inp, depth + 1, ","))
+    return "\n".join(lines)

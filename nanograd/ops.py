@@ -1,0 +1,81 @@
+"""The table of primitive operations: the one place that knows an op's calculus.
+
+Each row gives the forward and the local derivative with respect to each input, written once,
+generic over a number system `m`: `REAL` below (floats, through `math`) for the numeric pass, and
+`nanograd.symbolic` (sympy) for closed forms. Both backprops read these rows and nothing else,
+so the numbers and the formulas cannot drift apart.
+
+In a rule, `x` and `y` are the inputs and `z` is the op's own output; a rule may use any of them.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Callable
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """A primitive operation: how to compute it and how it changes with each input (one or two)."""
+
+    name: str
+    symbol: str  # how drawings and trees show it
+    forward: Callable  # (m, *inputs) -> output
+    partials: tuple[Callable, ...]  # one per input: (m, *inputs, output) -> d output / d input
+    domain: str = "all reals"  # where the op and its derivatives are defined, for messages and tests
+    arity: int = field(init=False)  # a field, not a property: the backward loop reads it per node
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "arity", len(self.partials))
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+def _relu(x: float) -> float:
+    return x if x > 0.0 else 0.0
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so that neither exp can overflow: sigmoid(-1000) is 0.0, not an OverflowError.
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+# The real numbers as the rules see them. math raises ValueError or OverflowError on bad input
+# (never returns nan), which the engine turns into errors that name the operation and the node.
+REAL = SimpleNamespace(
+    exp=math.exp, log=math.log, log10=math.log10, log2=math.log2, sqrt=math.sqrt,
+    tanh=math.tanh, sin=math.sin, cos=math.cos, abs=abs, pow=math.pow,
+    sigmoid=_sigmoid, relu=_relu,
+    step=lambda x: 1.0 if x > 0.0 else 0.0,  # relu'(x), 0 at the kink as in PyTorch
+    sign=lambda x: float((x > 0.0) - (x < 0.0)),  # abs'(x), 0 at the kink as in PyTorch
+    LN2=math.log(2.0), LN10=math.log(10.0),
+)
+
+OPS: dict[str, Op] = {op.name: op for op in (
+    Op("add", "+", lambda m, x, y: x + y, (lambda m, x, y, z: 1, lambda m, x, y, z: 1)),
+    Op("sub", "-", lambda m, x, y: x - y, (lambda m, x, y, z: 1, lambda m, x, y, z: -1)),
+    Op("mul", "*", lambda m, x, y: x * y, (lambda m, x, y, z: y, lambda m, x, y, z: x)),
+    Op("div", "/", lambda m, x, y: x / y,
+       (lambda m, x, y, z: 1 / y, lambda m, x, y, z: -z / y), "y != 0"),
+    Op("pow", "**", lambda m, x, y: m.pow(x, y),
+       (lambda m, x, y, z: y * m.pow(x, y - 1), lambda m, x, y, z: z * m.log(x)),
+       "x > 0; or y an integer (y > 0 when x = 0) if y is a constant"),
+    Op("neg", "-", lambda m, x: -x, (lambda m, x, z: -1,)),
+    Op("exp", "exp", lambda m, x: m.exp(x), (lambda m, x, z: z,)),
+    Op("log", "log", lambda m, x: m.log(x), (lambda m, x, z: 1 / x,), "x > 0"),
+    Op("log10", "log10", lambda m, x: m.log10(x), (lambda m, x, z: 1 / (x * m.LN10),), "x > 0"),
+    Op("log2", "log2", lambda m, x: m.log2(x), (lambda m, x, z: 1 / (x * m.LN2),), "x > 0"),
+    Op("sqrt", "sqrt", lambda m, x: m.sqrt(x), (lambda m, x, z: 1 / (2 * z),),
+       "x >= 0 (x > 0 for the derivative)"),
+    Op("tanh", "tanh", lambda m, x: m.tanh(x), (lambda m, x, z: 1 - z * z,)),
+    Op("sigmoid", "sigmoid", lambda m, x: m.sigmoid(x), (lambda m, x, z: z * (1 - z),)),
+    Op("relu", "relu", lambda m, x: m.relu(x), (lambda m, x, z: m.step(x),)),
+    Op("sin", "sin", lambda m, x: m.sin(x), (lambda m, x, z: m.cos(x),)),
+    Op("cos", "cos", lambda m, x: m.cos(x), (lambda m, x, z: -m.sin(x),)),
+    Op("abs", "abs", lambda m, x: m.abs(x), (lambda m, x, z: m.sign(x),)),
+)}

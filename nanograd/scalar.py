@@ -1,0 +1,174 @@
+"""The Scalar: one node of a computation graph, holding a value and, after backward(), a gradient."""
+from __future__ import annotations
+
+import math
+import numbers
+from fractions import Fraction
+from typing import Any, Union
+
+from .errors import DivisionByZeroError, DomainError, NonFiniteError, describe
+from .ops import OPS, REAL, Op
+
+Number = Union[int, float]
+_INF = math.inf
+_ADD, _SUB, _MUL, _DIV, _POW = (OPS[name] for name in ("add", "sub", "mul", "div", "pow"))
+
+
+class Scalar:
+    """A real number that remembers how it was computed, so derivatives can flow back through it.
+
+    Plain numbers mixed into an operation (`2 * a`, `c / 2`) are constants: they are kept, exact,
+    among the node's `inputs`, but they are not nodes and get no gradient.
+    """
+
+    # Slots, not a __dict__, and the operands in two slots rather than a tuple: a node is one
+    # object for the garbage collector to track, about 110 bytes (a micrograd Value: about 580).
+    __slots__ = ("data", "grad", "label", "sym", "op", "_a", "_b")
+
+    def __init__(self, data: Number, label: str = "", sym: Any = None) -> None:
+        self.data = _real(data, "Scalar data")
+        self.grad = 0.0
+        self.label = label
+        self.sym = sym  # the leaf's symbolic identity; see nanograd.symbolic
+        self.op: Op | None = None
+        self._a = self._b = None
+
+    # -- arithmetic: each operator is one row of the table, with the operands in written order --
+    def __add__(self, other): return _binary(_ADD, self, other)
+    def __radd__(self, other): return _binary(_ADD, other, self)
+    def __sub__(self, other): return _binary(_SUB, self, other)
+    def __rsub__(self, other): return _binary(_SUB, other, self)
+    def __mul__(self, other): return _binary(_MUL, self, other)
+    def __rmul__(self, other): return _binary(_MUL, other, self)
+    def __truediv__(self, other): return _binary(_DIV, self, other)
+    def __rtruediv__(self, other): return _binary(_DIV, other, self)
+    def __pow__(self, other): return _binary(_POW, self, other)
+    def __rpow__(self, other): return _binary(_POW, other, self)
+
+    def __pos__(self) -> Scalar:
+        return self
+
+    def __float__(self) -> float:
+        return self.data
+
+    def backward(self) -> None:
+        """Fill `.grad` of every node of this graph with d self / d node (leaves accumulate)."""
+        from .graph import backward
+
+        backward(self)
+
+    backprop = backward  # the first seed's name
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.op is None
+
+    @property
+    def inputs(self) -> tuple:
+        """The operands in written order: Scalars, and plain numbers where constants were used."""
+        if self.op is None:
+            return ()
+        return (self._a,) if self.op.arity == 1 else (self._a, self._b)
+
+    def __repr__(self) -> str:
+        return f"Scalar(data={self.data!r}, grad={self.grad!r}, label={self.label!r})"
+
+    def __rich_repr__(self):
+        """Lets `rich.print(out)` show the whole graph, nested, as the second seed does."""
+        yield "data", self.data
+        yield "grad", self.grad
+        yield "label", self.label
+        yield "op", self.op.symbol if self.op else None
+        yield "inputs", self.inputs
+
+
+def _real(value: Any, what: str) -> float:
+    """`value` as a finite float, or a TypeError / ValueError that names it."""
+    if type(value) is not float and type(value) is not int:
+        if isinstance(value, Scalar) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{what} must be a real number (int or float), "
+                            f"not {type(value).__name__}: {value!r}")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = _INF
+    if not -_INF < number < _INF:
+        raise ValueError(f"{what} must be finite, got {value!r}")
+    return number
+
+
+def _constant(value: Any) -> Number | Fraction:
+    """A plain number used as an operand, kept exact (ints and Fractions stay as they are)."""
+    if type(value) is float or type(value) is int or isinstance(value, Fraction):
+        _real(value, "a constant operand")
+        return value
+    if isinstance(value, numbers.Real):  # numpy scalars and the like
+        return _real(value, "a constant operand")
+    return NotImplemented
+
+
+def _node(value: float, op: Op, a: Any, b: Any = None) -> Scalar:
+    node = _new(Scalar)
+    node.data = value
+    node.grad = 0.0
+    node.label = ""
+    node.sym = None
+    node.op = op
+    node._a = a
+    node._b = b
+    return node
+
+
+_new = object.__new__
+
+
+def _binary(op: Op, a: Any, b: Any) -> Scalar:
+    x = a.data if isinstance(a, Scalar) else _constant(a)
+    y = b.data if isinstance(b, Scalar) else _constant(b)
+    if x is NotImplemented or y is NotImplemented:
+        return NotImplemented  # Python then raises its TypeError naming both types
+    try:
+        value = op.forward(REAL, x, y)
+    except (ArithmeticError, ValueError) as error:
+        raise forward_error(op, (a, b), error) from None
+    if not -_INF < value < _INF:
+        raise forward_error(op, (a, b), None)
+    return _node(value, op, a, b)
+
+
+def _unary(op: Op, a: Scalar) -> Scalar:
+    try:
+        value = op.forward(REAL, a.data)
+    except (ArithmeticError, ValueError) as error:
+        raise forward_error(op, (a,), error) from None
+    if not -_INF < value < _INF:
+        raise forward_error(op, (a,), None)
+    return _node(value, op, a)
+
+
+def forward_error(op: Op, operands: tuple, error: Exception | None) -> Exception:
+    """The error for `op` failing on `operands`, in the user's terms."""
+    args = ", ".join(describe(o) for o in operands)
+    if isinstance(error, ZeroDivisionError):
+        return DivisionByZeroError(f"{op.name}({args}): division by zero")
+    if isinstance(error, ValueError):
+        return DomainError(f"{op.name}({args}): outside the domain of {op.name} ({op.domain})")
+    return NonFiniteError(f"{op.name}({args}): the result is too large for a float")
+
+
+def _method(op: Op):
+    def method(self: Scalar) -> Scalar:
+        return _unary(op, self)
+
+    method.__name__ = method.__qualname__ = op.name
+    method.__doc__ = f"{op.name}(self) as a new node of the graph (domain: {op.domain})."
+    return method
+
+
+# Every unary op of the table is a method, so adding a row adds the method too.
+for _op in OPS.values():
+    if _op.arity == 1:
+        setattr(Scalar, _op.name, _method(_op))
+Scalar.__neg__ = Scalar.neg
+Scalar.__abs__ = Scalar.abs
+Scalar.ln = Scalar.log  # the first seed's name
