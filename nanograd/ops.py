@@ -51,8 +51,8 @@ REAL = SimpleNamespace(
     exp=math.exp, log=math.log, log10=math.log10, log2=math.log2, sqrt=math.sqrt,
     tanh=math.tanh, sin=math.sin, cos=math.cos, abs=abs, pow=math.pow,
     sigmoid=_sigmoid, relu=_relu,
-    step=lambda x: 1.0 if x > 0.0 else 0.0,  # relu'(x), 0 at the kink as in PyTorch
-    sign=lambda x: float((x > 0.0) - (x < 0.0)),  # abs'(x), 0 at the kink as in PyTorch
+    heaviside=lambda x: 1.0 if x > 0.0 else 0.0,  # relu'(x): 0 at the kink, as in PyTorch
+    sign=lambda x: float((x > 0.0) - (x < 0.0)),  # abs'(x): 0 at the kink, as in PyTorch
     LN2=math.log(2.0), LN10=math.log(10.0),
 )
 
@@ -74,8 +74,11 @@ OPS: dict[str, Op] = {op.name: op for op in (
        "x >= 0 (x > 0 for the derivative)"),
     Op("tanh", "tanh", lambda m, x: m.tanh(x), (lambda m, x, z: 1 - z * z,)),
     Op("sigmoid", "sigmoid", lambda m, x: m.sigmoid(x), (lambda m, x, z: z * (1 - z),)),
-    Op("relu", "relu", lambda m, x: m.relu(x), (lambda m, x, z: m.step(x),)),
+    Op("relu", "relu", lambda m, x: m.relu(x), (lambda m, x, z: m.heaviside(x),), "kink at x = 0"),
     Op("sin", "sin", lambda m, x: m.sin(x), (lambda m, x, z: m.cos(x),)),
     Op("cos", "cos", lambda m, x: m.cos(x), (lambda m, x, z: -m.sin(x),)),
-    Op("abs", "abs", lambda m, x: m.abs(x), (lambda m, x, z: m.sign(x),)),
+    Op("abs", "abs", lambda m, x: m.abs(x), (lambda m, x, z: m.sign(x),), "kink at x = 0"),
+    # relu' and abs' as ops of their own, so that a first derivative is itself a graph
+    Op("heaviside", "H", lambda m, x: m.heaviside(x), (lambda m, x, z: 0,), "step at x = 0"),
+    Op("sign", "sign", lambda m, x: m.sign(x), (lambda m, x, z: 0,), "step at x = 0"),
 )}

@@ -64,6 +64,13 @@ class Scalar:
         return self.op is None
 
     @property
+    def expr(self):
+        """This node's closed form (a sympy expression in the leaf symbols), built on demand."""
+        from .symbolic import expr_of
+
+        return expr_of(self)
+
+    @property
     def inputs(self) -> tuple:
         """The operands in written order: Scalars, and plain numbers where constants were used."""
         if self.op is None:

@@ -1,0 +1,25 @@
+"""The sympy vocabulary the table's rules are written in, and how a constant operand reads."""
+from __future__ import annotations
+
+from fractions import Fraction
+from types import SimpleNamespace
+
+import sympy
+
+# The symbolic twin of `nanograd.ops.REAL`: the same names, as sympy functions.
+SYMBOLIC = SimpleNamespace(
+    exp=sympy.exp, log=sympy.log, sqrt=sympy.sqrt, tanh=sympy.tanh, sin=sympy.sin,
+    cos=sympy.cos, abs=sympy.Abs, sign=sympy.sign, pow=lambda x, y: x ** y,
+    log10=lambda x: sympy.log(x, 10), log2=lambda x: sympy.log(x, 2),
+    sigmoid=lambda x: 1 / (1 + sympy.exp(-x)),
+    relu=lambda x: sympy.Max(0, x),
+    heaviside=lambda x: sympy.Heaviside(x, 0),  # H(0) = 0, as relu'(0) = 0 numerically
+    LN2=sympy.log(2), LN10=sympy.log(10),
+)
+
+
+def constant(value: int | float | Fraction) -> sympy.Expr:
+    """A plain number from an operation, exact: 2 stays Integer(2), Fraction(1, 3) is Rational."""
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    return sympy.Integer(value) if isinstance(value, int) else sympy.Float(value)

@@ -1,0 +1,119 @@
+"""Closed forms by walking the graph with sympy: each node's expression, and symbolic backprop.
+
+The walk is the numeric one with another number system: the same topological order, the same
+rows of the table, evaluated in `SYMBOLIC` instead of `REAL`.
+"""
+from __future__ import annotations
+
+from typing import Sequence, Union
+
+import sympy
+
+from ..graph import topological_order
+from ..scalar import Scalar
+from .algebra import SYMBOLIC, constant
+from .leaves import is_variable, leaf_symbols
+
+Wrt = Union[Scalar, Sequence[Scalar], None]
+
+
+def _operand(value, exprs: dict) -> sympy.Expr:
+    return exprs[value] if isinstance(value, Scalar) else constant(value)
+
+
+def node_exprs(order: list[Scalar]) -> dict[Scalar, sympy.Expr]:
+    """The closed form of every node in `order` (a topological order), in leaf symbols."""
+    exprs: dict[Scalar, sympy.Expr] = dict(leaf_symbols(order))
+    for node in order:
+        if node.op is not None:
+            args = [_operand(inp, exprs) for inp in node.inputs]
+            exprs[node] = node.op.forward(SYMBOLIC, *args)
+    return exprs
+
+
+def expr_of(node: Scalar) -> sympy.Expr:
+    """`node.expr`: the node's closed form in terms of its graph's leaf symbols."""
+    return node_exprs(topological_order(node))[node]
+
+
+def adjoints(out: Scalar) -> tuple[list[Scalar], dict[Scalar, sympy.Expr]]:
+    """d out / d node as an expression for every node of the graph: one reverse pass."""
+    order = topological_order(out)
+    exprs = node_exprs(order)
+    terms: dict[Scalar, list[sympy.Expr]] = {out: [sympy.Integer(1)]}
+    adjoint: dict[Scalar, sympy.Expr] = {}
+    for node in reversed(order):  # every consumer of a node comes before it, so its terms are all in
+        if node not in terms:
+            continue
+        g = adjoint[node] = sympy.Add(*terms.pop(node))  # one Add, not a re-flattened sum per term
+        if node.op is None or g == 0:
+            continue
+        inputs = node.inputs
+        args = [_operand(inp, exprs) for inp in inputs]
+        for inp, partial in zip(inputs, node.op.partials):
+            if isinstance(inp, Scalar):
+                terms.setdefault(inp, []).append(g * partial(SYMBOLIC, *args, exprs[node]))
+    return order, adjoint
+
+
+def grad_expr(out: Scalar, wrt: Wrt = None, simplify: bool = False, cse: bool = False):
+    """d out / d wrt in closed form, by symbolic reverse mode over the graph (one pass for all).
+
+    `wrt` is a Scalar (leaf: the partial derivative; intermediate: its adjoint), a list or tuple
+    of Scalars (a list back, same order), or None (a dict {leaf: expression} over every variable
+    leaf). A Scalar outside the graph gives 0. With `cse=True` the answer comes as sympy.cse
+    gives it, `(replacements, result)`, where result has the shape described above.
+    """
+    if not isinstance(out, Scalar):
+        raise TypeError(f"grad_expr differentiates a Scalar, not {type(out).__name__}")
+    targets = _targets(wrt)
+    order, adjoint = adjoints(out)
+    if wrt is None:
+        targets = [node for node in order if is_variable(node)]
+    exprs = [adjoint.get(t, sympy.Integer(0)) for t in targets]
+    if simplify:
+        exprs = [sympy.simplify(e) for e in exprs]
+    replacements: list = []
+    if cse:
+        replacements, exprs = sympy.cse(exprs)
+    if wrt is None:
+        result = dict(zip(targets, exprs))
+    elif isinstance(wrt, Scalar):
+        result = exprs[0]
+    else:
+        result = list(exprs)
+    return (replacements, result) if cse else result
+
+
+def _targets(wrt: Wrt) -> list[Scalar]:
+    if wrt is None:
+        return []
+    targets = [wrt] if isinstance(wrt, Scalar) else wrt
+    if not isinstance(targets, (list, tuple)):
+        raise TypeError(f"wrt must be a Scalar, a list or tuple of Scalars, or None; "
+                        f"got {type(wrt).__name__}")
+    for t in targets:
+        if not isinstance(t, Scalar):
+            raise TypeError(f"wrt must hold Scalars, got {type(t).__name__}: {t!r}")
+    return list(targets)
+
+
+def hessian_expr(out: Scalar, wrt: Sequence[Scalar]) -> sympy.Matrix:
+    """The matrix of second derivatives d2 out / d wrt_i d wrt_j.
+
+    Reverse over reverse: each first derivative is turned back into a graph (`from_sympy`) and
+    differentiated again by the same symbolic backprop.
+    """
+    from .convert import from_sympy
+    from .leaves import leaf_values
+
+    targets = _targets(wrt)
+    first = grad_expr(out, wrt=targets)
+    values = leaf_values(out)
+    symbols = [leaf_symbols([t]).get(t) for t in targets]
+    rows = []
+    for derivative in first:
+        graph, leaves = from_sympy(derivative, values)
+        rows.append([grad_expr(graph, wrt=leaves[s]) if s in leaves else sympy.Integer(0)
+                     for s in symbols])
+    return sympy.Matrix(rows)

@@ -1,0 +1,134 @@
+"""From a sympy expression to a Scalar graph that computes it, op by op from the table."""
+from __future__ import annotations
+
+import operator
+from fractions import Fraction
+from functools import reduce
+from typing import Any, Callable, Mapping
+
+import sympy
+
+from ..scalar import Scalar
+
+
+class UnsupportedExpressionError(ValueError):
+    """The expression uses a function that is not an operation of nanograd's table."""
+
+
+_METHODS: dict[type, str] = {
+    sympy.exp: "exp", sympy.tanh: "tanh", sympy.sin: "sin", sympy.cos: "cos",
+    sympy.Abs: "abs", sympy.sign: "sign",
+}
+
+
+def from_sympy(expr: sympy.Expr, values: Mapping[Any, float]) -> tuple[Scalar, dict[sympy.Symbol, Scalar]]:
+    """A graph computing `expr`, and its leaves: one Scalar per free symbol, set to `values`.
+
+    `values` maps each free symbol (or its name) to a number. Exact numbers stay exact
+    (`sqrt(y)` is a sqrt node, `x/3` divides by the integer 3); constants such as pi or log(10)
+    become constant leaves whose `sym` is that constant.
+    """
+    if not isinstance(expr, sympy.Basic):
+        raise TypeError(f"from_sympy takes a sympy expression, not {type(expr).__name__}")
+    leaves = {s: Scalar(_value_of(s, values), label=s.name, sym=s)
+              for s in sorted(expr.free_symbols, key=lambda s: s.name)}
+    built: dict[sympy.Basic, Any] = {}
+    stack: list[tuple[sympy.Basic, bool]] = [(expr, False)]
+    while stack:  # post-order over the expression, sharing repeated subexpressions
+        e, parts_done = stack.pop()
+        if e in built:
+            continue
+        parts, combine = _plan(e, leaves)
+        if parts_done or not parts:
+            built[e] = combine([built[p] for p in parts])
+            continue
+        stack.append((e, True))
+        stack.extend((p, False) for p in reversed(parts) if p not in built)
+    out = built[expr]
+    if not isinstance(out, Scalar):  # the whole expression was a plain number
+        out = Scalar(float(out), label=str(expr), sym=expr)
+    return out, leaves
+
+
+def _value_of(symbol: sympy.Symbol, values: Mapping[Any, float]) -> float:
+    for key in (symbol, symbol.name):
+        if key in values:
+            return values[key]
+    raise KeyError(f"from_sympy needs a value for {symbol.name!r}")
+
+
+Plan = tuple[list, Callable[[list], Any]]
+
+
+def _plan(e: sympy.Basic, leaves: dict) -> Plan:
+    """The subexpressions `e` is built from, and how to build `e` from their graphs."""
+    if e.is_Symbol:
+        return [], lambda _: leaves[e]
+    if not e.free_symbols:
+        return [], lambda _: _constant(e)
+    if e.is_Add:
+        return list(e.args), lambda xs: reduce(operator.add, xs)
+    if e.is_Mul:
+        return _plan_mul(e)
+    if e.is_Pow:
+        return _plan_pow(e)
+    if e.func in _METHODS:
+        return [e.args[0]], lambda xs: getattr(xs[0], _METHODS[e.func])()
+    if e.func is sympy.log and len(e.args) == 1:
+        return [e.args[0]], lambda xs: xs[0].log()
+    if e.func is sympy.Max and len(e.args) == 2 and 0 in e.args:
+        return [a for a in e.args if a != 0], lambda xs: xs[0].relu()
+    if e.func is sympy.Heaviside and e.args[1:] == (0,):
+        return [e.args[0]], lambda xs: xs[0].heaviside()
+    raise UnsupportedExpressionError(
+        f"from_sympy: {e.func} is not an operation of nanograd's table (in {e}); the table has "
+        "+ - * / **, exp, log (any base), sqrt, tanh, sigmoid, relu (Max(0, x)), sin, cos, Abs, "
+        "sign and Heaviside(x, 0)")
+
+
+def _constant(e: sympy.Basic) -> Any:
+    """A constant operand: exact numbers as Python numbers, others (pi, log(10)) as constant leaves."""
+    if e.is_Integer:
+        return int(e)
+    if e.is_Rational:
+        return Fraction(int(e.p), int(e.q))
+    if e.is_Float:
+        return float(e)
+    return Scalar(float(e.evalf()), label=str(e), sym=e)
+
+
+def _plan_mul(e: sympy.Mul) -> Plan:
+    """x*y/z as multiplications over one division, so quotients read as quotients."""
+    coeff, factors = e.as_coeff_mul()
+    top, bottom = (int(coeff.p), int(coeff.q)) if coeff.is_Rational else (float(coeff), 1)
+    num = [f for f in factors if not _is_reciprocal(f)]
+    den = [1 / f for f in factors if _is_reciprocal(f)]
+    for base, method in ((10, "log10"), (2, "log2")):  # sympy writes log(x, 10) as log(x)/log(10)
+        if (top, bottom) == (1, 1) and len(num) == 1 and num[0].func is sympy.log \
+                and den == [sympy.log(base)]:
+            return [num[0].args[0]], lambda xs, method=method: getattr(xs[0], method)()
+
+    def combine(xs: list) -> Any:
+        result = reduce(operator.mul, xs[:len(num)]) if num else top
+        if num and top == -1:
+            result = -result
+        elif num and top != 1:
+            result = top * result
+        if bottom != 1 or den:
+            result = result / reduce(operator.mul, xs[len(num):], bottom) if den else result / bottom
+        return result
+
+    return num + den, combine
+
+
+def _is_reciprocal(f: sympy.Basic) -> bool:
+    return f.is_Pow and f.exp.is_Number and f.exp.is_negative
+
+
+def _plan_pow(e: sympy.Pow) -> Plan:
+    base, exponent = e.args
+    if exponent == sympy.Rational(1, 2):
+        return [base], lambda xs: xs[0].sqrt()
+    if exponent.is_Number and exponent.is_negative:
+        return [1 / e], lambda xs: 1 / xs[0]
+    return [base, exponent], lambda xs: xs[0] ** xs[1]
