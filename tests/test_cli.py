@@ -1,0 +1,67 @@
+"""The `nanograd` command line, run as a user would: `python -m nanograd demo`."""
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+
+import pytest
+
+# a node's row: label, op, value, d m / d node (further columns, if any, are not read here)
+ROW = re.compile(r"^([a-m])\s+(\w+)\s+(-?\d+\.\d+)\s+(-?\d+\.\d+)")
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("cli")  # away from the checkout: the installed package runs
+    return subprocess.run([sys.executable, "-m", "nanograd", "demo"], cwd=cwd, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_demo_exits_zero(demo_run):
+    assert demo_run.returncode == 0, demo_run.stderr
+
+
+def test_demo_prints_every_node_with_value_and_gradient(demo_run, seed_one_reference):
+    values, grads = seed_one_reference
+    rows = {}
+    for line in demo_run.stdout.splitlines():
+        match = ROW.match(line)
+        if match:
+            label, op, value, grad = match.groups()
+            assert label not in rows, f"{label} printed twice"
+            rows[label] = (op, float(value), float(grad))
+    assert list(rows) == list("abcdefghijklm")  # every label, in topological order
+    for label, (op, value, grad) in rows.items():
+        assert math.isclose(value, values[label], abs_tol=1e-5), label
+        # the gradient against central finite differences computed here, with plain math
+        assert math.isclose(grad, grads[label], rel_tol=1e-5, abs_tol=1e-7), (label, grad)
+    assert rows["m"][2] == 1.0
+    assert rows["k"][2] < 0  # m falls as k rises: l = j - k
+    assert rows["a"][0] == rows["b"][0] == rows["k"][0]  # the three leaves are shown alike
+
+
+def test_demo_gradients_of_leaves_by_hand(demo_run):
+    # d m / d a = d m / d b: m depends on a and b only through c = a + b
+    matches = (ROW.match(line) for line in demo_run.stdout.splitlines())
+    rows = {m.group(1): float(m.group(4)) for m in matches if m}
+    assert rows["a"] == rows["b"]
+    # d m / d k = -1 / (l ln 10), with l = 20^2 tanh(2.5)^2 - 2
+    l_value = (20 * math.tanh(2.5)) ** 2 - 2
+    assert math.isclose(rows["k"], -1 / (l_value * math.log(10)), rel_tol=1e-6)
+
+
+def test_command_without_subcommand_fails_with_usage():
+    run = subprocess.run([sys.executable, "-m", "nanograd"], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode != 0
+    assert "usage" in run.stderr.lower()
+
+
+def test_main_in_process(capsys):
+    from nanograd.cli import main
+
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert sum(bool(ROW.match(line)) for line in out.splitlines()) == 13
