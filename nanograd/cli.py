@@ -9,14 +9,20 @@ from .graph import topological_order
 
 
 def demo(args: argparse.Namespace) -> int:
-    """Seed one's worked example: every node's value and gradient after backprop."""
+    """Seed one's worked example: each node's gradient by backprop and in closed form."""
+    from .symbolic import evaluate, grad_expr
+
     out = seed_example()
     out.backward()
-    print("The first seed's example, a through m, after m.backward():\n")
-    print(f"{'node':<5} {'op':<6} {'value':>14} {'d m / d node':>16}")
-    for node in topological_order(out):
+    nodes = topological_order(out)
+    closed = grad_expr(out, wrt=nodes)
+    print("The first seed's worked example, a through m, after m.backward().")
+    print(f"m = {out.expr}\n")
+    print(f"{'node':<5} {'op':<6} {'value':>12} {'dm/dnode (backprop)':>20} {'closed form, evaluated':>23}")
+    for node, expr in zip(nodes, closed):
         op = node.op.name if node.op else "leaf"
-        print(f"{node.label:<5} {op:<6} {node.data:>14.6f} {node.grad:>16.8f}")
+        print(f"{node.label:<5} {op:<6} {node.data:>12.6f} {node.grad:>20.12f} {evaluate(expr, out):>23.12f}")
+        print(f"      dm/d{node.label} = {expr}")
     return 0
 
 
@@ -27,7 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("demo", help="run the first seed's worked example",
                         description=demo.__doc__).set_defaults(run=demo)
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except BrokenPipeError:  # `nanograd demo | head` is not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -37,6 +37,12 @@ def _relu(x: float) -> float:
     return x if x > 0.0 else 0.0
 
 
+def _pow(x: float, y: float) -> float:
+    if x == 0.0 and y < 0:  # math.pow calls this a domain error; it is a division by zero
+        raise ZeroDivisionError("0 to a negative power")
+    return math.pow(x, y)
+
+
 def _sigmoid(x: float) -> float:
     # Two branches so that neither exp can overflow: sigmoid(-1000) is 0.0, not an OverflowError.
     if x >= 0.0:
@@ -49,7 +55,7 @@ def _sigmoid(x: float) -> float:
 # (never returns nan), which the engine turns into errors that name the operation and the node.
 REAL = SimpleNamespace(
     exp=math.exp, log=math.log, log10=math.log10, log2=math.log2, sqrt=math.sqrt,
-    tanh=math.tanh, sin=math.sin, cos=math.cos, abs=abs, pow=math.pow,
+    tanh=math.tanh, sin=math.sin, cos=math.cos, abs=abs, pow=_pow,
     sigmoid=_sigmoid, relu=_relu,
     heaviside=lambda x: 1.0 if x > 0.0 else 0.0,  # relu'(x): 0 at the kink, as in PyTorch
     sign=lambda x: float((x > 0.0) - (x < 0.0)),  # abs'(x): 0 at the kink, as in PyTorch
@@ -63,7 +69,8 @@ OPS: dict[str, Op] = {op.name: op for op in (
     Op("div", "/", lambda m, x, y: x / y,
        (lambda m, x, y, z: 1 / y, lambda m, x, y, z: -z / y), "y != 0"),
     Op("pow", "**", lambda m, x, y: m.pow(x, y),
-       (lambda m, x, y, z: y * m.pow(x, y - 1), lambda m, x, y, z: z * m.log(x)),
+       # x ** 0 is constant, so its slope is 0 even at x = 0, where x ** -1 is undefined
+       (lambda m, x, y, z: 0 if y == 0 else y * m.pow(x, y - 1), lambda m, x, y, z: z * m.log(x)),
        "x > 0; or y an integer (y > 0 when x = 0) if y is a constant"),
     Op("neg", "-", lambda m, x: -x, (lambda m, x, z: -1,)),
     Op("exp", "exp", lambda m, x: m.exp(x), (lambda m, x, z: z,)),

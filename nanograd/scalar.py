@@ -104,14 +104,20 @@ def _real(value: Any, what: str) -> float:
     return number
 
 
-def _constant(value: Any) -> Number | Fraction:
-    """A plain number used as an operand, kept exact (ints and Fractions stay as they are)."""
+def _constant(value: Any, op: Op, operands: tuple) -> Number | Fraction:
+    """A plain number used as an operand of `op`, kept exact (ints and Fractions stay as they are)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, Scalar):
+        return NotImplemented
+    try:
+        finite = -_INF < float(value) < _INF
+    except OverflowError:
+        finite = False
+    if not finite:
+        args = ", ".join(describe(o) for o in operands)
+        raise DomainError(f"{op.name}({args}): the constant {value!r} is not a finite number")
     if type(value) is float or type(value) is int or isinstance(value, Fraction):
-        _real(value, "a constant operand")
         return value
-    if isinstance(value, numbers.Real):  # numpy scalars and the like
-        return _real(value, "a constant operand")
-    return NotImplemented
+    return float(value)  # numpy scalars and the like
 
 
 def _node(value: float, op: Op, a: Any, b: Any = None) -> Scalar:
@@ -130,8 +136,8 @@ _new = object.__new__
 
 
 def _binary(op: Op, a: Any, b: Any) -> Scalar:
-    x = a.data if isinstance(a, Scalar) else _constant(a)
-    y = b.data if isinstance(b, Scalar) else _constant(b)
+    x = a.data if isinstance(a, Scalar) else _constant(a, op, (a, b))
+    y = b.data if isinstance(b, Scalar) else _constant(b, op, (a, b))
     if x is NotImplemented or y is NotImplemented:
         return NotImplemented  # Python then raises its TypeError naming both types
     try:

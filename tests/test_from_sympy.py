@@ -259,9 +259,6 @@ def test_round_trip_gives_the_same_expression(name):
     assert again.expr == out.expr
 
 
-@pytest.mark.xfail(strict=True, reason="from_sympy labels each leaf with its symbol's name, and for "
-                   "an automatic symbol the label then overrides it: the new graph's expr is in "
-                   "plain real Symbols, not the symbols of the expression given")
 def test_round_trip_of_unlabelled_leaves_gives_the_same_expression():
     out, _ = _graph_unlabelled()
     again, leaves = nanograd.from_sympy(out.expr, nanograd.leaf_values(out))

@@ -307,10 +307,6 @@ def test_hand_known_partials(f, x, y, value, dx, dy):
     assert math.isclose(b.grad, dy, rel_tol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Scalar(0.0) ** 0 gives 1.0 forward but backward raises DomainError: the pow rule "
-    "y * x ** (y - 1) evaluates math.pow(0.0, -1); x ** 0 is the constant 1, so d/dx is 0 "
-    "(PyTorch gives 0)"))
 def test_derivative_of_x_to_the_zero_at_zero_is_zero():
     x = Scalar(0.0, label="x")
     out = x ** 0

@@ -452,9 +452,6 @@ def test_hessian_expr_of_a_leaf_outside_the_graph_or_a_linear_function_is_zero()
     assert H == sympy.Matrix([[0, 1, 0], [1, 0, 0], [0, 0, 0]])
 
 
-@pytest.mark.xfail(strict=True, reason="hessian_expr of unlabelled leaves comes back in plain real "
-                   "Symbols named like the automatic symbols, not the automatic symbols themselves "
-                   "(from_sympy relabels the leaves and the label overrides the AutoSymbol sym)")
 def test_hessian_expr_of_unlabelled_leaves_is_in_their_symbols():
     x = Scalar(0.7)
     y = Scalar(1.3)

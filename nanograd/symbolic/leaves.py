@@ -23,7 +23,7 @@ def leaf_symbol(leaf: Scalar) -> sympy.Expr:
     """The leaf as sympy sees it: a real Symbol, or an exact constant when `sym` is one."""
     sym = leaf.sym
     if isinstance(sym, AutoSymbol) or sym is None:
-        if leaf.label:
+        if leaf.label and (sym is None or leaf.label != sym.name):
             return sympy.Symbol(leaf.label, real=True)
         if sym is None:  # remembered, so the leaf keeps its name in every later closed form
             leaf.sym = sym = AutoSymbol(f"x_{next(_auto_numbers)}", real=True)
