@@ -309,9 +309,6 @@ def test_from_sympy_on_a_moderately_deep_expression():
     assert _same_tree(out.expr, _nested_sin(n))
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError,
-                   reason="from_sympy asks sympy for expr.free_symbols (and e.free_symbols of every "
-                   "subexpression), a recursive walk: RecursionError on 2,500 nested sin")
 def test_from_sympy_on_2500_nested_sin():
     n = 2500
     out, leaves = nanograd.from_sympy(_nested_sin(n), {X: 0.5})

@@ -569,10 +569,6 @@ def test_grad_expr_on_a_moderately_deep_chain():
     assert close(iterative_value(out.expr, {X: 0.3}), out.data, rel=1e-9)
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError,
-                   reason="grad_expr / node.expr on a 2,500-op chain hit RecursionError: sympy "
-                   "evaluates each new sin(...) (sin.eval -> arg.is_zero -> Expr.is_number), "
-                   "which recurses through the whole argument")
 def test_grad_expr_on_a_2500_operation_chain():
     n = 2500
     x, out = _chain(n)

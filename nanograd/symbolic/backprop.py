@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Sequence, Union
 
 import sympy
+from sympy.core.parameters import evaluate as sympy_evaluation
 
 from ..graph import topological_order
 from ..scalar import Scalar
@@ -21,13 +22,29 @@ def _operand(value, exprs: dict) -> sympy.Expr:
     return exprs[value] if isinstance(value, Scalar) else constant(value)
 
 
+# Past this depth sympy's automatic simplification costs more than it gives: every new node
+# compares and queries the whole expression below it, recursively, so time grows about with the
+# cube of the depth and a few hundred levels raise RecursionError inside sympy. Deeper graphs get
+# their closed forms built unevaluated (linear time); `.doit()` evaluates one where that is feasible.
+DEEP_GRAPH = 100
+
+
+def depth(order: list[Scalar]) -> int:
+    """The number of operations on the longest path through the graph."""
+    level: dict[Scalar, int] = {}
+    for node in order:
+        level[node] = 1 + max((level[i] for i in node.inputs if isinstance(i, Scalar)), default=-1)
+    return max(level.values(), default=0)
+
+
 def node_exprs(order: list[Scalar]) -> dict[Scalar, sympy.Expr]:
     """The closed form of every node in `order` (a topological order), in leaf symbols."""
     exprs: dict[Scalar, sympy.Expr] = dict(leaf_symbols(order))
-    for node in order:
-        if node.op is not None:
-            args = [_operand(inp, exprs) for inp in node.inputs]
-            exprs[node] = node.op.forward(SYMBOLIC, *args)
+    with sympy_evaluation(depth(order) <= DEEP_GRAPH):
+        for node in order:
+            if node.op is not None:
+                args = [_operand(inp, exprs) for inp in node.inputs]
+                exprs[node] = node.op.forward(SYMBOLIC, *args)
     return exprs
 
 
@@ -40,6 +57,11 @@ def adjoints(out: Scalar) -> tuple[list[Scalar], dict[Scalar, sympy.Expr]]:
     """d out / d node as an expression for every node of the graph: one reverse pass."""
     order = topological_order(out)
     exprs = node_exprs(order)
+    with sympy_evaluation(depth(order) <= DEEP_GRAPH):
+        return order, _reverse(order, exprs, out)
+
+
+def _reverse(order: list[Scalar], exprs: dict, out: Scalar) -> dict[Scalar, sympy.Expr]:
     terms: dict[Scalar, list[sympy.Expr]] = {out: [sympy.Integer(1)]}
     adjoint: dict[Scalar, sympy.Expr] = {}
     for node in reversed(order):  # every consumer of a node comes before it, so its terms are all in
@@ -52,8 +74,11 @@ def adjoints(out: Scalar) -> tuple[list[Scalar], dict[Scalar, sympy.Expr]]:
         args = [_operand(inp, exprs) for inp in inputs]
         for inp, partial in zip(inputs, node.op.partials):
             if isinstance(inp, Scalar):
-                terms.setdefault(inp, []).append(g * partial(SYMBOLIC, *args, exprs[node]))
-    return order, adjoint
+                local = partial(SYMBOLIC, *args, exprs[node])
+                # a plain 1 or -1 (add, sub, neg) would cost sympy a whole Mul for nothing
+                term = g if local == 1 else -g if local == -1 else g * local
+                terms.setdefault(inp, []).append(term)
+    return adjoint
 
 
 def grad_expr(out: Scalar, wrt: Wrt = None, simplify: bool = False, cse: bool = False):

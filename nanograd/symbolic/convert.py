@@ -30,15 +30,18 @@ def from_sympy(expr: sympy.Expr, values: Mapping[Any, float]) -> tuple[Scalar, d
     """
     if not isinstance(expr, sympy.Basic):
         raise TypeError(f"from_sympy takes a sympy expression, not {type(expr).__name__}")
-    leaves = {s: Scalar(_value_of(s, values), label=s.name, sym=s)
-              for s in sorted(expr.free_symbols, key=lambda s: s.name)}
+    constant = _constant_parts(expr)
+    symbols = sorted((e for e in constant if e.is_Symbol), key=lambda s: s.name)
+    leaves = {s: Scalar(_value_of(s, values), label=s.name, sym=s) for s in symbols}
     built: dict[sympy.Basic, Any] = {}
     stack: list[tuple[sympy.Basic, bool]] = [(expr, False)]
     while stack:  # post-order over the expression, sharing repeated subexpressions
         e, parts_done = stack.pop()
         if e in built:
             continue
-        parts, combine = _plan(e, leaves)
+        if e not in constant:  # a part made here, such as the denominator y of x * y**-1
+            constant.update(_constant_parts(e))
+        parts, combine = _plan(e, leaves, constant[e])
         if parts_done or not parts:
             built[e] = combine([built[p] for p in parts])
             continue
@@ -48,6 +51,22 @@ def from_sympy(expr: sympy.Expr, values: Mapping[Any, float]) -> tuple[Scalar, d
     if not isinstance(out, Scalar):  # the whole expression was a plain number
         out = Scalar(float(out), label=str(expr), sym=expr)
     return out, leaves
+
+
+def _constant_parts(expr: sympy.Basic) -> dict[sympy.Basic, bool]:
+    """For every subexpression, whether it is free of symbols; iterative, unlike `free_symbols`."""
+    constant: dict[sympy.Basic, bool] = {}
+    stack = [(expr, False)]
+    while stack:
+        e, args_done = stack.pop()
+        if e in constant:
+            continue
+        if args_done or not e.args:
+            constant[e] = not e.is_Symbol and all(constant[a] for a in e.args)
+            continue
+        stack.append((e, True))
+        stack.extend((a, False) for a in e.args if a not in constant)
+    return constant
 
 
 def _value_of(symbol: sympy.Symbol, values: Mapping[Any, float]) -> float:
@@ -60,11 +79,11 @@ def _value_of(symbol: sympy.Symbol, values: Mapping[Any, float]) -> float:
 Plan = tuple[list, Callable[[list], Any]]
 
 
-def _plan(e: sympy.Basic, leaves: dict) -> Plan:
+def _plan(e: sympy.Basic, leaves: dict, constant: bool) -> Plan:
     """The subexpressions `e` is built from, and how to build `e` from their graphs."""
     if e.is_Symbol:
         return [], lambda _: leaves[e]
-    if not e.free_symbols:
+    if constant:
         return [], lambda _: _constant(e)
     if e.is_Add:
         return list(e.args), lambda xs: reduce(operator.add, xs)

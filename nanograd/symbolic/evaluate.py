@@ -13,6 +13,7 @@ from ..graph import topological_order
 from ..ops import REAL
 from ..scalar import Scalar
 from .backprop import grad_expr
+from .convert import UnsupportedExpressionError, from_sympy
 from .leaves import leaf_symbols, leaf_values
 
 # How lambdify's "math" code should read the functions the table's closed forms use.
@@ -25,7 +26,7 @@ Values = Union[Scalar, Mapping[Any, float]]
 def _as_symbol_values(at: Values, symbols: Sequence[sympy.Symbol]) -> list[float]:
     """The values of `symbols` at a graph's leaves (`at` a Scalar) or in a mapping by symbol or name."""
     values = leaf_values(at) if isinstance(at, Scalar) else at
-    result = []
+    result: list[float] = []
     for s in symbols:
         for key in (s, s.name):
             if key in values:
@@ -37,10 +38,19 @@ def _as_symbol_values(at: Values, symbols: Sequence[sympy.Symbol]) -> list[float
 
 
 def evaluate(expr: sympy.Expr, at: Values) -> float:
-    """The value of a closed form at the current leaf values of graph `at` (or at a mapping)."""
-    symbols = sorted(sympy.sympify(expr).free_symbols, key=lambda s: s.name)
-    f = sympy.lambdify(symbols, expr, modules=_MODULES)
-    return float(f(*_as_symbol_values(at, symbols)))
+    """The value of a closed form at the current leaf values of graph `at` (or at a mapping).
+
+    Computed by nanograd's own forward pass over `from_sympy(expr)`: iterative, so any depth
+    works, and a value outside a domain is reported as the operation that fails. Functions that
+    are not in the table (DiracDelta from sympy.diff, say) are left to lambdify.
+    """
+    expr = sympy.sympify(expr)
+    values = leaf_values(at) if isinstance(at, Scalar) else at
+    try:
+        return from_sympy(expr, values)[0].data
+    except UnsupportedExpressionError:
+        symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+        return float(sympy.lambdify(symbols, expr, modules=_MODULES)(*_as_symbol_values(values, symbols)))
 
 
 class GradientFunction:
