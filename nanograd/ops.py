@@ -15,6 +15,15 @@ from types import SimpleNamespace
 from typing import Callable
 
 
+Ranges = tuple[tuple[float, float], ...]  # a union of closed intervals
+
+# Where values are safe to sample (property tests, `check_gradients`): inside the domain, a
+# margin away from kinks and poles, and small enough that a few dozen ops cannot overflow.
+REALS: Ranges = ((-3.0, 3.0),)
+POSITIVE: Ranges = ((0.25, 4.0),)
+NONZERO: Ranges = ((-3.0, -0.25), (0.25, 3.0))
+
+
 @dataclass(frozen=True, eq=False)
 class Op:
     """A primitive operation: how to compute it and how it changes with each input (one or two)."""
@@ -23,11 +32,14 @@ class Op:
     symbol: str  # how drawings and trees show it
     forward: Callable  # (m, *inputs) -> output
     partials: tuple[Callable, ...]  # one per input: (m, *inputs, output) -> d output / d input
-    domain: str = "all reals"  # where the op and its derivatives are defined, for messages and tests
+    domain: str = "all reals"  # where the op and its derivatives are defined, for messages
+    safe: tuple[Ranges, ...] = ()  # per input, where to sample values (REALS for each if empty)
     arity: int = field(init=False)  # a field, not a property: the backward loop reads it per node
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "arity", len(self.partials))
+        if not self.safe:
+            object.__setattr__(self, "safe", (REALS,) * self.arity)
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -67,25 +79,30 @@ OPS: dict[str, Op] = {op.name: op for op in (
     Op("sub", "-", lambda m, x, y: x - y, (lambda m, x, y, z: 1, lambda m, x, y, z: -1)),
     Op("mul", "*", lambda m, x, y: x * y, (lambda m, x, y, z: y, lambda m, x, y, z: x)),
     Op("div", "/", lambda m, x, y: x / y,
-       (lambda m, x, y, z: 1 / y, lambda m, x, y, z: -z / y), "y != 0"),
+       (lambda m, x, y, z: 1 / y, lambda m, x, y, z: -z / y), "y != 0", (REALS, NONZERO)),
     Op("pow", "**", lambda m, x, y: m.pow(x, y),
        # x ** 0 is constant, so its slope is 0 even at x = 0, where x ** -1 is undefined
        (lambda m, x, y, z: 0 if y == 0 else y * m.pow(x, y - 1), lambda m, x, y, z: z * m.log(x)),
-       "x > 0; or y an integer (y > 0 when x = 0) if y is a constant"),
+       "x > 0; or y an integer (y > 0 when x = 0) if y is a constant", (POSITIVE, REALS)),
     Op("neg", "-", lambda m, x: -x, (lambda m, x, z: -1,)),
     Op("exp", "exp", lambda m, x: m.exp(x), (lambda m, x, z: z,)),
-    Op("log", "log", lambda m, x: m.log(x), (lambda m, x, z: 1 / x,), "x > 0"),
-    Op("log10", "log10", lambda m, x: m.log10(x), (lambda m, x, z: 1 / (x * m.LN10),), "x > 0"),
-    Op("log2", "log2", lambda m, x: m.log2(x), (lambda m, x, z: 1 / (x * m.LN2),), "x > 0"),
+    Op("log", "log", lambda m, x: m.log(x), (lambda m, x, z: 1 / x,), "x > 0", (POSITIVE,)),
+    Op("log10", "log10", lambda m, x: m.log10(x), (lambda m, x, z: 1 / (x * m.LN10),), "x > 0",
+       (POSITIVE,)),
+    Op("log2", "log2", lambda m, x: m.log2(x), (lambda m, x, z: 1 / (x * m.LN2),), "x > 0",
+       (POSITIVE,)),
     Op("sqrt", "sqrt", lambda m, x: m.sqrt(x), (lambda m, x, z: 1 / (2 * z),),
-       "x >= 0 (x > 0 for the derivative)"),
+       "x >= 0 (x > 0 for the derivative)", (POSITIVE,)),
     Op("tanh", "tanh", lambda m, x: m.tanh(x), (lambda m, x, z: 1 - z * z,)),
     Op("sigmoid", "sigmoid", lambda m, x: m.sigmoid(x), (lambda m, x, z: z * (1 - z),)),
-    Op("relu", "relu", lambda m, x: m.relu(x), (lambda m, x, z: m.heaviside(x),), "kink at x = 0"),
+    Op("relu", "relu", lambda m, x: m.relu(x), (lambda m, x, z: m.heaviside(x),), "kink at x = 0",
+       (NONZERO,)),
     Op("sin", "sin", lambda m, x: m.sin(x), (lambda m, x, z: m.cos(x),)),
     Op("cos", "cos", lambda m, x: m.cos(x), (lambda m, x, z: -m.sin(x),)),
-    Op("abs", "abs", lambda m, x: m.abs(x), (lambda m, x, z: m.sign(x),), "kink at x = 0"),
+    Op("abs", "abs", lambda m, x: m.abs(x), (lambda m, x, z: m.sign(x),), "kink at x = 0",
+       (NONZERO,)),
     # relu' and abs' as ops of their own, so that a first derivative is itself a graph
-    Op("heaviside", "H", lambda m, x: m.heaviside(x), (lambda m, x, z: 0,), "step at x = 0"),
-    Op("sign", "sign", lambda m, x: m.sign(x), (lambda m, x, z: 0,), "step at x = 0"),
+    Op("heaviside", "H", lambda m, x: m.heaviside(x), (lambda m, x, z: 0,), "step at x = 0",
+       (NONZERO,)),
+    Op("sign", "sign", lambda m, x: m.sign(x), (lambda m, x, z: 0,), "step at x = 0", (NONZERO,)),
 )}

@@ -159,6 +159,20 @@ def _unary(op: Op, a: Scalar) -> Scalar:
     return _node(value, op, a)
 
 
+def apply(op: Op, *operands: Any) -> Scalar:
+    """Apply any row of the table, as the operators and methods do (for generic code and tests)."""
+    if len(operands) != op.arity:
+        raise TypeError(f"{op.name} takes {op.arity} operand(s), got {len(operands)}")
+    if op.arity == 1:
+        result = _unary(op, operands[0]) if isinstance(operands[0], Scalar) else NotImplemented
+    else:
+        result = _binary(op, *operands)
+    if result is NotImplemented:
+        raise TypeError(f"{op.name} needs Scalars or real numbers, got "
+                        f"{', '.join(type(o).__name__ for o in operands)}")
+    return result
+
+
 def forward_error(op: Op, operands: tuple, error: Exception | None) -> Exception:
     """The error for `op` failing on `operands`, in the user's terms."""
     args = ", ".join(describe(o) for o in operands)

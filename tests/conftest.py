@@ -1,9 +1,16 @@
-"""Shared fixtures: independent (plain `math`) references for the two seeds' worked examples."""
+"""Shared fixtures: independent (plain `math`) references for the two seeds' worked examples.
+
+Also loads the hypothesis profile named by NANOGRAD_PROFILE (ci, dev or thorough; dev if unset).
+"""
 from __future__ import annotations
 
 import math
 
 import pytest
+
+from nanograd.testing import register_profiles
+
+register_profiles()
 
 SEED_ONE_LABELS = tuple("abcdefghijklm")
 
