@@ -1,0 +1,125 @@
+"""Optimizers: they move parameters against their gradients, with PyTorch's update formulas.
+
+Each keeps its own list of parameters; `zero_grad()` clears their gradients before the next
+backward (leaf gradients accumulate), `step()` applies one update, and `lr` may be changed
+between steps for a schedule.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from .errors import NonFiniteError
+from .scalar import Scalar
+
+
+class Optimizer:
+    """The parameters and the learning rate; a subclass says how `step()` moves them."""
+
+    def __init__(self, params: Iterable[Scalar], lr: float) -> None:
+        name = type(self).__name__
+        try:
+            self.params = list(params)
+        except TypeError:
+            raise TypeError(f"{name} takes an iterable of Scalars (such as model.parameters()), "
+                            f"got {type(params).__name__}") from None
+        if not self.params:
+            raise ValueError(f"{name} was given no parameters")
+        seen: set[int] = set()
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Scalar):
+                raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}, not a Scalar")
+            if id(p) in seen:  # it would be moved twice per step
+                raise ValueError(f"{name}: parameter {i} ({p.label or 'unlabelled'}) is listed twice")
+            seen.add(id(p))
+        self.lr = lr
+
+    @property
+    def lr(self) -> float:
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = _non_negative(value, f"{type(self).__name__}: lr")
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+    def _check(self, p: Scalar) -> None:
+        """Refuse to leave a parameter at inf or nan: the next forward would fail far from here."""
+        if not -math.inf < p.data < math.inf:
+            raise NonFiniteError(f"{type(self).__name__}.step: parameter {p.label or 'unlabelled'} "
+                                 f"became {p.data} (gradient {p.grad!r}, lr {self.lr!r}); "
+                                 f"lower the learning rate")
+
+
+class SGD(Optimizer):
+    """p -= lr * v, where v is the gradient plus `weight_decay` * p, and with `momentum` the
+    running v = momentum * v + that (starting at the first gradient), as in torch.optim.SGD."""
+
+    def __init__(self, params: Iterable[Scalar], lr: float, momentum: float = 0.0,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr)
+        self.momentum = _non_negative(momentum, "SGD: momentum")
+        self.weight_decay = _non_negative(weight_decay, "SGD: weight_decay")
+        self._velocity: list[float] | None = None  # made at the first step with momentum
+
+    def step(self) -> None:
+        lr, momentum, decay = self.lr, self.momentum, self.weight_decay
+        first = momentum and self._velocity is None
+        if first:
+            self._velocity = [0.0] * len(self.params)
+        velocity = self._velocity
+        for i, p in enumerate(self.params):
+            g = p.grad + decay * p.data
+            if momentum:  # the first step's velocity is the gradient itself, as in PyTorch
+                g = velocity[i] = g if first else momentum * velocity[i] + g
+            p.data -= lr * g
+            self._check(p)
+
+
+class GradientDescent(SGD):
+    """Plain SGD, p -= lr * grad, under the second seed's name."""
+
+    def __init__(self, params: Iterable[Scalar], lr: float) -> None:
+        super().__init__(params, lr)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba), with bias-corrected moment estimates, as in torch.optim.Adam."""
+
+    def __init__(self, params: Iterable[Scalar], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        super().__init__(params, lr)
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Adam: betas[{i}] must be in [0, 1), got {beta!r}")
+        self.betas = (float(betas[0]), float(betas[1]))
+        self.eps = _non_negative(eps, "Adam: eps")
+        self.steps = 0
+        self._m = [0.0] * len(self.params)  # running mean of the gradients
+        self._v = [0.0] * len(self.params)  # running mean of their squares
+
+    def step(self) -> None:
+        self.steps += 1
+        beta1, beta2 = self.betas
+        step_size = self.lr / (1.0 - beta1 ** self.steps)
+        root_correction = math.sqrt(1.0 - beta2 ** self.steps)
+        m, v, eps = self._m, self._v, self.eps
+        for i, p in enumerate(self.params):
+            g = p.grad
+            m[i] = beta1 * m[i] + (1.0 - beta1) * g
+            v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
+            p.data -= step_size * m[i] / (math.sqrt(v[i]) / root_correction + eps)
+            self._check(p)
+
+
+def _non_negative(value: float, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not 0.0 <= value < math.inf:
+        raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")
+    return float(value)
