@@ -21,19 +21,21 @@ def topological_order(out: Scalar) -> list[Scalar]:
     order: list[Scalar] = []
     seen = {out}
     stack = [out]
+    # Bound methods in locals: this loop runs once per node and again per input.
+    see, push, pop, emit = seen.add, stack.append, stack.pop, order.append
     while stack:  # depth first: a node leaves the stack once both its inputs are ordered
         node = stack[-1]
         a = node._a
-        if isinstance(a, Scalar) and a not in seen:
-            seen.add(a)
-            stack.append(a)
+        if a.__class__ is Scalar and a not in seen:
+            see(a)
+            push(a)
             continue
         b = node._b
-        if isinstance(b, Scalar) and b not in seen:
-            seen.add(b)
-            stack.append(b)
+        if b.__class__ is Scalar and b not in seen:
+            see(b)
+            push(b)
             continue
-        order.append(stack.pop())
+        emit(pop())
     return order
 
 
@@ -59,25 +61,28 @@ def backward(out: Scalar) -> None:
 def _propagate(order: list[Scalar]) -> None:
     """The chain rule, node by node from the output: each input gains grad * local derivative."""
     node = None
+    real, scalar, inf = REAL, Scalar, _INF  # locals: read once per node
     try:
         for node in reversed(order):
             g = node.grad
-            if not -_INF < g < _INF:
+            if not -inf < g < inf:
                 raise NonFiniteError(f"the gradient at {_name(node)} overflowed to {g}")
             op = node.op
             if op is None:
                 continue
             a, z = node._a, node.data
-            x = a.data if isinstance(a, Scalar) else a
+            a_is_node = a.__class__ is scalar
+            x = a.data if a_is_node else a
             if op.arity == 1:
-                a.grad += g * op.partials[0](REAL, x, z)
+                a.grad += g * op.partials[0](real, x, z)
                 continue
             b = node._b
-            y = b.data if isinstance(b, Scalar) else b
-            if isinstance(a, Scalar):
-                a.grad += g * op.partials[0](REAL, x, y, z)
-            if isinstance(b, Scalar):
-                b.grad += g * op.partials[1](REAL, x, y, z)
+            b_is_node = b.__class__ is scalar
+            y = b.data if b_is_node else b
+            if a_is_node:
+                a.grad += g * op.partials[0](real, x, y, z)
+            if b_is_node:
+                b.grad += g * op.partials[1](real, x, y, z)
     except (ArithmeticError, ValueError) as error:
         if isinstance(error, NonFiniteError):
             raise

@@ -106,6 +106,8 @@ def _real(value: Any, what: str) -> float:
 
 def _constant(value: Any, op: Op, operands: tuple) -> Number | Fraction:
     """A plain number used as an operand of `op`, kept exact (ints and Fractions stay as they are)."""
+    if type(value) is float and -_INF < value < _INF:
+        return value  # the common case first: the general checks below cost over a microsecond
     if not isinstance(value, numbers.Real) or isinstance(value, Scalar):
         return NotImplemented
     try:
@@ -120,19 +122,14 @@ def _constant(value: Any, op: Op, operands: tuple) -> Number | Fraction:
     return float(value)  # numpy scalars and the like
 
 
-def _node(value: float, op: Op, a: Any, b: Any = None) -> Scalar:
-    node = _new(Scalar)
-    node.data = value
-    node.grad = 0.0
-    node.label = ""
-    node.sym = None
-    node.op = op
-    node._a = a
-    node._b = b
-    return node
-
-
 _new = object.__new__
+
+
+def _node(value: float, op: Op, a: Any, b: Any = None) -> Scalar:
+    """A new node for `op` on inputs a (and b) with output `value`, already checked."""
+    node = _new(Scalar)
+    node.data, node.grad, node.label, node.sym, node.op, node._a, node._b = value, 0.0, "", None, op, a, b
+    return node
 
 
 def _binary(op: Op, a: Any, b: Any) -> Scalar:
@@ -146,7 +143,9 @@ def _binary(op: Op, a: Any, b: Any) -> Scalar:
         raise forward_error(op, (a, b), error) from None
     if not -_INF < value < _INF:
         raise forward_error(op, (a, b), None)
-    return _node(value, op, a, b)
+    node = _new(Scalar)  # built here rather than in a helper: one call less on the hottest path
+    node.data, node.grad, node.label, node.sym, node.op, node._a, node._b = value, 0.0, "", None, op, a, b
+    return node
 
 
 def _unary(op: Op, a: Scalar) -> Scalar:
@@ -156,7 +155,9 @@ def _unary(op: Op, a: Scalar) -> Scalar:
         raise forward_error(op, (a,), error) from None
     if not -_INF < value < _INF:
         raise forward_error(op, (a,), None)
-    return _node(value, op, a)
+    node = _new(Scalar)
+    node.data, node.grad, node.label, node.sym, node.op, node._a, node._b = value, 0.0, "", None, op, a, None
+    return node
 
 
 def apply(op: Op, *operands: Any) -> Scalar:
