@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     final = accuracy([model(x) for x in X], y)
     print(f"time per step: {seconds / args.steps * 1e3:.0f} ms ({args.steps} steps in "
           f"{seconds:.1f} s)")
-    print(f"final loss {losses[-1]:.4f}, training accuracy {final:.1%}")
+    print(f"last step's loss {losses[-1]:.4f}; after training, training accuracy {final:.1%}")
 
     try:
         import matplotlib  # noqa: F401 (only asking whether it is there)
