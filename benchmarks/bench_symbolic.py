@@ -9,19 +9,23 @@
    side; the median over rounds is quoted. Also the size of both results (sympy.count_ops after
    cse) and evaluating all 41 at once with a cse'd lambdify.
 2. grad_expr on a 2,500-operation chain (iterative: no RecursionError).
+3. The numeric training step of bench_core.py before and after `import nanograd.symbolic`
+   (which imports sympy): numeric work must not pay for the symbolic half. This runs first,
+   while sympy is not yet imported.
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
 import sys
 import time
 
-import sympy
-from sympy.core.cache import clear_cache
+from bench_core import autodiff_stepper, make_moons, value_backend
+from common import cpu
 
-from nanograd import Scalar, evaluate, grad_expr, grad_function
+from nanograd import Scalar
 from nanograd.nn import MLP
 
 X1 = [[1, 2, 3], [6, 3, 5], [21, 11, 13], [5, 3, 7]]  # seed one's data, first 4 samples
@@ -47,7 +51,45 @@ def timed(f):
     return time.perf_counter() - start, result
 
 
+def bench_numeric_step_with_symbolic_imported(steps: int) -> None:
+    """Importing sympy can only cost numeric work through the garbage collector, which then has
+    its objects to walk. Before/after timings drift with the machine's load, so the figure quoted
+    interleaves steps with those objects hidden from the collector (gc.freeze) and visible."""
+    xs, ys = make_moons()
+    step = autodiff_stepper(value_backend("nanograd", Scalar), xs, ys)
+
+    def timed_step(k: int) -> float:
+        gc.collect()
+        start = cpu()
+        step(k)
+        return cpu() - start
+
+    step(0)  # warm-up
+    before = statistics.median(timed_step(k) for k in range(1, steps + 1))
+    objects = len(gc.get_objects())
+    import nanograd.symbolic  # noqa: F401  (imports sympy)
+
+    after = len(gc.get_objects())
+    hidden, visible = [], []
+    for k in range(steps + 1, 3 * steps + 1):
+        frozen = k % 2 == 0
+        if frozen:
+            gc.freeze()
+        (hidden if frozen else visible).append(timed_step(k))
+        gc.unfreeze()
+    hidden_t, visible_t = statistics.median(hidden), statistics.median(visible)
+    print(f"numeric training step with nanograd.symbolic imported (sympy: {objects} -> {after} objects"
+          f" for the collector), CPU medians of {steps}, interleaved: {visible_t * 1e3:.1f} ms with"
+          f" them visible, {hidden_t * 1e3:.1f} ms hidden: ratio {visible_t / hidden_t:.2f}"
+          f"   (requirement: no slower; before the import, not interleaved: {before * 1e3:.1f} ms)")
+
+
 def bench_gradients(rounds: int) -> None:
+    import sympy
+    from sympy.core.cache import clear_cache
+
+    from nanograd import grad_expr, grad_function
+
     warm_loss, warm_params = seed_mlp_loss([2, 1])
     grad_expr(warm_loss, wrt=warm_params)
     [sympy.diff(warm_loss.expr, s) for s in warm_loss.expr.free_symbols]
@@ -66,6 +108,8 @@ def bench_gradients(rounds: int) -> None:
     print(f"41 gradients of seed one's MLP loss ({len(params)} parameters, 4 samples), median of {rounds}")
     print(f"  grad_expr {o:.3f} s, sympy.diff x{len(params)} {s:.3f} s: ratio {s / o:.1f}x"
           f"   (requirement: at least 10x; rounds: {', '.join(f'{b / a:.1f}x' for a, b in zip(ours, theirs))})")
+    from nanograd import evaluate
+
     worst = max(abs(evaluate(g, loss) - p.grad) / abs(p.grad) for g, p in zip(grads, params))
     print(f"  every closed form evaluated against backprop: max relative difference {worst:.1e}")
     print(f"  size after cse (sympy.count_ops): grad_expr {sympy.count_ops(sympy.cse(grads))},"
@@ -78,6 +122,8 @@ def bench_gradients(rounds: int) -> None:
 
 
 def bench_deep_chain(n: int) -> None:
+    from nanograd import evaluate, grad_expr
+
     x = Scalar(0.3, sym="x")
     y = x
     for i in range(n):
@@ -94,6 +140,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="one round and a shorter chain")
     args = parser.parse_args()
+    assert "sympy" not in sys.modules
+    bench_numeric_step_with_symbolic_imported(steps=3 if args.quick else 9)
     bench_gradients(rounds=1 if args.quick else 5)
     bench_deep_chain(300 if args.quick else 2500)
 
