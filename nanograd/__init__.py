@@ -4,7 +4,7 @@ from .graph import backward, format_tree, topological_order
 from .ops import OPS, Op
 from .scalar import Scalar
 from .viz import draw_dot
-from . import nn
+from . import datasets, losses, nn, optim
 
 _SYMBOLIC = (
     "grad_expr", "hessian_expr", "from_sympy", "evaluate", "grad_function", "GradientFunction",
@@ -22,6 +22,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    *_SYMBOLIC, "Scalar", "OPS", "Op", "backward", "topological_order", "format_tree", "draw_dot", "nn",
+    *_SYMBOLIC, "Scalar", "OPS", "Op", "backward", "topological_order", "format_tree", "draw_dot",
+    "nn", "losses", "optim", "datasets",
     "NanogradError", "DomainError", "DivisionByZeroError", "NonFiniteError",
 ]

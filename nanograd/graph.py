@@ -22,16 +22,16 @@ def topological_order(out: Scalar) -> list[Scalar]:
     seen = {out}
     stack = [out]
     # Bound methods in locals: this loop runs once per node and again per input.
-    see, push, pop, emit = seen.add, stack.append, stack.pop, order.append
+    see, push, pop, emit, is_a = seen.add, stack.append, stack.pop, order.append, isinstance
     while stack:  # depth first: a node leaves the stack once both its inputs are ordered
         node = stack[-1]
         a = node._a
-        if a.__class__ is Scalar and a not in seen:
+        if is_a(a, Scalar) and a not in seen:
             see(a)
             push(a)
             continue
         b = node._b
-        if b.__class__ is Scalar and b not in seen:
+        if is_a(b, Scalar) and b not in seen:
             see(b)
             push(b)
             continue
@@ -61,7 +61,7 @@ def backward(out: Scalar) -> None:
 def _propagate(order: list[Scalar]) -> None:
     """The chain rule, node by node from the output: each input gains grad * local derivative."""
     node = None
-    real, scalar, inf = REAL, Scalar, _INF  # locals: read once per node
+    real, scalar, inf, is_a = REAL, Scalar, _INF, isinstance  # locals: read once per node
     try:
         for node in reversed(order):
             g = node.grad
@@ -71,13 +71,13 @@ def _propagate(order: list[Scalar]) -> None:
             if op is None:
                 continue
             a, z = node._a, node.data
-            a_is_node = a.__class__ is scalar
+            a_is_node = is_a(a, scalar)
             x = a.data if a_is_node else a
             if op.arity == 1:
                 a.grad += g * op.partials[0](real, x, z)
                 continue
             b = node._b
-            b_is_node = b.__class__ is scalar
+            b_is_node = is_a(b, scalar)
             y = b.data if b_is_node else b
             if a_is_node:
                 a.grad += g * op.partials[0](real, x, y, z)

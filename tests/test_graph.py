@@ -409,3 +409,18 @@ def test_rich_pretty_repr_shows_the_whole_graph(seed_two_graph):
     for label in ("out", "a", "b", "c", "d", "e", "f", "k"):
         assert f"label='{label}'" in text
     assert "grad=33.0" in text  # b's summed gradient
+
+
+def test_a_subclass_of_scalar_is_a_node_not_a_constant():
+    from nanograd import Scalar
+
+    class Parameter(Scalar):
+        __slots__ = ()
+
+    w, x = Parameter(3.0, label="w"), Scalar(2.0, label="x")
+    out = (w * x + w).tanh() * w
+    out.backward()
+    t = math.tanh(3.0 * 2.0 + 3.0)
+    assert w.grad == pytest.approx((1 - t * t) * (2.0 + 1.0) * 3.0 + t)
+    assert x.grad == pytest.approx((1 - t * t) * 3.0 * 3.0)
+    assert w in nanograd.topological_order(out)
