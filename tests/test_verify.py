@@ -1,0 +1,139 @@
+"""nanograd.verify: checking a derivative worked out by hand, from Python.
+
+Oracles: sympy.diff for right claims, central finite differences (plain math) for the values a
+counterexample reports, and sympy's own evaluation of the claim at that point.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy
+
+import nanograd.verify as verify_module
+from nanograd import DomainError, Scalar
+from nanograd.parse import parse
+from nanograd.verify import POINTS, sample_points, verify
+
+x_, y_ = sympy.symbols("x y", real=True)
+
+
+def graph(text: str, **values: float):
+    out, leaves = parse(text).graph(values)
+    return out, leaves
+
+
+def finite_difference(text: str, wrt: str, point: dict[str, float], h: float = 1e-6) -> float:
+    def f(shift: float) -> float:
+        return parse(text).graph({**point, wrt: point[wrt] + shift})[0].data
+
+    return (f(h) - f(-h)) / (2 * h)
+
+
+@pytest.mark.parametrize("text, wrt", [("x**2*sin(x)", "x"), ("exp(x*y)/(1 + y**2)", "y"),
+                                       ("log(1 + exp(x)) * tanh(y)", "x")])
+def test_sympy_diff_of_the_same_text_is_proved_right(text, wrt):
+    out, leaves = graph(text, x=0.4, y=1.3)
+    claim = sympy.diff(parse(text).sympy(), sympy.Symbol(wrt, real=True))  # the independent oracle
+    result = verify(out, wrt=leaves[wrt], claim=claim)
+    assert result.ok and result.method == "symbolic" and result.counterexample is None
+    assert str(result).startswith("right: proved symbolically")
+
+
+@pytest.mark.parametrize("claim", ["sin(2*x)/2", "-2*sin(x)*cos(x)", "2*sin(x)*cos(x) + 1",
+                                   "2*sin(x)*cos(x)*1.001"])
+def test_claims_off_by_a_factor_a_sign_or_a_constant_are_wrong(claim):
+    out, leaves = graph("sin(x)**2", x=0.9)
+    result = verify(out, wrt=leaves["x"], claim=claim)
+    assert not result.ok and result.method == "numeric"
+    example = result.counterexample
+    point = example.point
+    # both values it reports, recomputed independently
+    assert math.isclose(example.derivative, finite_difference("sin(x)**2", "x", point), rel_tol=1e-6)
+    expected_claim = float(parse(claim).sympy().evalf(30, subs={x_: sympy.Rational(point["x"])}))
+    assert math.isclose(example.claim, expected_claim, rel_tol=1e-12)
+    assert not math.isclose(example.derivative, example.claim, rel_tol=1e-6)
+    assert f"x = {point['x']!r}" in str(result) and str(result).startswith("wrong")
+
+
+def test_the_graphs_point_is_tested_first():
+    out, leaves = graph("x**3", x=2.0)
+    result = verify(out, wrt=leaves["x"], claim="3*x**2 + (x - 2)*(x - 5)")  # right at x = 2 only
+    assert not result.ok
+    assert result.counterexample.point != {"x": 2.0}  # x = 2 agreed, another point does not
+    out, leaves = graph("x**3", x=7.0)
+    result = verify(out, wrt=leaves["x"], claim="3*x**2 + 1")
+    assert result.counterexample.point == {"x": 7.0}
+    assert (result.counterexample.derivative, result.counterexample.claim) == (147.0, 148.0)
+
+
+def test_right_claims_that_simplify_cannot_prove_are_checked_at_many_points():
+    out, leaves = graph("relu(x)*x", x=0.5)
+    result = verify(out, wrt=leaves["x"], claim="2*relu(x)")
+    assert result.ok and result.method == "numeric" and result.points == POINTS
+    assert "could not decide" in str(result)
+    wrong = verify(out, wrt=leaves["x"], claim="relu(x)")  # agrees for x <= 0 only
+    assert not wrong.ok and wrong.counterexample.point["x"] > 0
+
+
+def test_a_claim_undefined_where_the_derivative_is_defined_is_wrong():
+    out, leaves = graph("log(x)", x=0.5)
+    result = verify(out, wrt=leaves["x"], claim="log(-x)")
+    assert not result.ok
+    assert result.counterexample.claim is None and "log" in result.counterexample.reason
+
+
+def test_points_outside_the_graphs_domain_are_not_used(monkeypatch):
+    # sqrt(x)**2 has the closed form x, defined everywhere, but the graph needs x >= 0; the claim
+    # sqrt(x)/sqrt(x) is undefined for x < 0, where the function itself is
+    monkeypatch.setattr(verify_module, "SIMPLIFY_SECONDS", 1e-6)  # only the points decide
+    out, leaves = graph("sqrt(x)**2", x=2.0)
+    result = verify(out, wrt=leaves["x"], claim="sqrt(x)/sqrt(x)")
+    assert result.ok and result.method == "numeric" and result.points == POINTS
+
+
+def test_floats_that_overflow_or_cancel_are_looked_at_again_precisely(monkeypatch):
+    # at x = 400, 1 - tanh(x)**2 is 0.0 in floats and 4/(exp(x) + exp(-x))**2 overflows: the
+    # claim is right, and the 30-digit second look must say so
+    monkeypatch.setattr(verify_module, "SIMPLIFY_SECONDS", 1e-6)
+    out, leaves = graph("tanh(x)", x=400.0)
+    claim = 4 / (sympy.exp(x_) + sympy.exp(-x_)) ** 2
+    result = verify(out, wrt=leaves["x"], claim=claim)
+    assert result.ok and result.method == "numeric"
+    assert not verify(out, wrt=leaves["x"], claim=2 * claim).ok
+
+
+def test_a_users_own_graph_and_plain_symbols():
+    x = Scalar(2.0, label="x")
+    y = Scalar(3.0, label="y")
+    out = x * y + x.sin()
+    x_plain, y_plain = sympy.symbols("x y")  # not real=True: matched to the graph's by name
+    assert verify(out, x, y_plain + sympy.cos(x_plain)).ok
+    assert verify(out, y, x_plain).ok
+    assert verify(x * 3, x, 3).ok and not verify(x * 3, x, -3).ok
+    assert x.grad == y.grad == 0.0  # the user's graph is left as it was: the checks use copies
+
+
+def test_bad_claims_are_refused():
+    x = Scalar(2.0, label="x")
+    with pytest.raises(ValueError, match="the claim uses z"):
+        verify(x * x, x, "2*z")
+    with pytest.raises(ValueError, match="column"):
+        verify(x * x, x, "__import__('os')")
+    with pytest.raises(TypeError):
+        verify(x * x, x, [2])
+    with pytest.raises(TypeError):
+        verify(x * x, 2.0, "2*x")
+
+
+def test_a_derivative_defined_nowhere_is_a_domain_error():
+    out, leaves = graph("sqrt(-x**2)", x=0.0)  # defined at 0 only, where sqrt' is infinite
+    with pytest.raises(DomainError, match="undefined at every one"):
+        verify(out, wrt=leaves["x"], claim="1")
+
+
+def test_sample_points_are_the_same_on_every_run_and_short_to_type():
+    first = [p for _, p in zip(range(20), sample_points(["x", "y"]))]
+    assert first == [p for _, p in zip(range(20), sample_points(["x", "y"]))]
+    assert all(float(f"{v:.4g}") == v for p in first for v in p.values())
+    assert max(abs(v) for p in first for v in p.values()) > 10 > min(abs(v) for p in first for v in p.values())
