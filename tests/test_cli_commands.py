@@ -67,7 +67,6 @@ RUNS = {
     "latex simplified": ["diff", "(x**2 - 1)/(x - 1)", "--simplify", "--format", "latex", "--at", "x=3"],
     "right": ["verify", "x**2*sin(x)", "--wrt", "x", "--claim", "2*x*sin(x) + x**2*cos(x)"],
     "off by a factor": ["verify", "sin(x)**2", "--wrt", "x", "--claim=sin(2*x)/2", "--at", "x=0.5"],
-    "off by the sign": ["verify", "sin(x)**2", "--wrt", "x", "--claim=-2*sin(x)*cos(x)", "--at", "x=0.5"],
     "only the points decide": ["verify", "relu(x)*x", "--wrt", "x", "--claim", "2*relu(x)"],
     "demo": ["demo", "--out", "seed.svg"],
 }
@@ -140,17 +139,14 @@ def test_verify_proves_a_right_claim(runs):
 WRONG = re.compile(r"wrong: at x = (\S+) the derivative is (\S+) but the claim is (\S+)")
 
 
-@pytest.mark.parametrize("name, claim", [
-    ("off by a factor", lambda x: math.sin(2 * x) / 2),
-    ("off by the sign", lambda x: -2 * math.sin(x) * math.cos(x)),
-])
-def test_verify_rejects_a_claim_off_by_a_factor_or_a_sign(runs, name, claim):
-    run, _ = runs[name]
+def test_verify_rejects_a_claim_right_up_to_a_factor(runs):
+    # (right up to the sign, and others, in test_verify.py: one start-up of sympy is enough here)
+    run, _ = runs["off by a factor"]
     assert_clean_failure(run, status=1)
     point, derivative, claimed = map(float, WRONG.search(run.stdout).groups())
     assert point == 0.5  # the point given is tested first
     assert math.isclose(derivative, central(lambda t: math.sin(t) ** 2, point), rel_tol=1e-7)
-    assert math.isclose(claimed, claim(point), rel_tol=1e-12)
+    assert math.isclose(claimed, math.sin(2 * point) / 2, rel_tol=1e-12)
 
 
 def test_verify_says_when_only_the_points_decide(runs):
