@@ -1,10 +1,53 @@
-"""Drawing a graph with graphviz: a record per Scalar (label | data | grad) and a node per operation."""
+"""Drawings with graphviz: a graph of Scalars (a record per Scalar, label | data | grad, and a node
+per operation), optionally with closed forms, local derivatives and highlights; and a model's
+layers and neurons as blocks.
+
+Drawings are `graphviz.Digraph`s that Jupyter shows inline through nanograd's renderer, so they
+show on machines without the Graphviz programs too (see `nanograd.render`).
+"""
 from __future__ import annotations
+
+import warnings
+from collections import deque
+from typing import Any
 
 import graphviz
 
 from .graph import topological_order
+from .local import local_derivatives, local_formula, node_names, step_formula
+from .paths import paths_down
 from .scalar import Scalar
+
+MAX_NODES = 1000  # more Scalars than this and a drawing is truncated: unreadable, and slow to lay out
+EXPR_WIDTH = 40  # closed forms longer than this are written one step deep, then cut in the middle
+_SMALL = 40  # a node whose expression tree has more operations than this is never printed whole
+
+# colours: the paths to a highlighted variable, and the node a step-by-step frame is at
+_PATH = {"color": "#c0392b", "penwidth": "2"}
+_TARGET = {"style": "filled", "fillcolor": "#f6d5d1"}
+_FOCUS = {"style": "filled", "fillcolor": "#ffe08a"}
+_FLOW = {"color": "#1f6feb", "penwidth": "2"}
+
+
+class LargeGraphWarning(UserWarning):
+    """A graph had too many nodes to draw whole; the drawing shows those nearest the output."""
+
+
+class Digraph(graphviz.Digraph):
+    """A graphviz.Digraph (same name, same API) that Jupyter renders with nanograd's renderer
+    (system `dot`, or the pip-installed graphviz-pure): it shows inline without system Graphviz."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_: Any) -> dict[str, Any]:
+        from .render import pipe  # render imports this module
+
+        wanted = set(include) if include is not None else {"image/svg+xml"}
+        wanted -= set(exclude or ())
+        bundle: dict[str, Any] = {}
+        if "image/svg+xml" in wanted:
+            bundle["image/svg+xml"] = pipe(self.source, "svg").decode("utf-8")
+        if "image/png" in wanted:
+            bundle["image/png"] = pipe(self.source, "png")
+        return bundle
 
 
 def _escape(text: str) -> str:
@@ -12,22 +55,193 @@ def _escape(text: str) -> str:
     return "".join("\\" + ch if ch in '{}|<>\\"' else ch for ch in text)
 
 
-def draw_dot(out: Scalar, rankdir: str = "LR") -> graphviz.Digraph:
-    """The graph of `out` as a graphviz.Digraph (Jupyter shows it inline)."""
-    dot = graphviz.Digraph(format="svg", graph_attr={"rankdir": rankdir})
-    for node in topological_order(out):
+def abbreviate(text: str, width: int = EXPR_WIDTH) -> str:
+    """`text` cut to `width` characters in the middle, where a formula is least telling."""
+    if len(text) <= width:
+        return text
+    head = (width - 1) * 2 // 3
+    return text[:head] + "…" + text[len(text) - (width - 1 - head):]
+
+
+def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
+             show_local: bool = False, highlight: Scalar | None = None,
+             focus: Scalar | None = None, max_nodes: int | None = MAX_NODES,
+             expr_width: int = EXPR_WIDTH) -> Digraph:
+    """The graph of `out` as a graphviz.Digraph (Jupyter shows it inline).
+
+    show_expr: each result's closed form (written one step deep, in its inputs' names, when the
+    whole would be longer than `expr_width`); show_local: each edge's local derivative, as a
+    formula and a number; highlight: the paths from `out` back to that Scalar, in colour;
+    focus: one node marked (the step-by-step frames use it). With show_expr or show_local,
+    unlabelled nodes are named v1, v2, ... so that formulas can refer to them. Past `max_nodes`
+    Scalars only the ones nearest the output are drawn, with a LargeGraphWarning; None draws all.
+    """
+    for name, node in (("highlight", highlight), ("focus", focus)):
+        if node is not None and not isinstance(node, Scalar):
+            raise TypeError(f"draw_dot: {name} must be a Scalar of the graph, not "
+                            f"{type(node).__name__}: {node!r}")
+    full = topological_order(out)
+    order, shown = full, None
+    if max_nodes is not None and len(full) > max_nodes:
+        shown = _nearest(out, max_nodes)
+        order = [node for node in full if node in shown]
+        warnings.warn(LargeGraphWarning(
+            f"draw_dot: the graph of {out.label or 'the output'} has {len(full)} nodes, too many "
+            f"to read or lay out; drawing the {len(order)} nearest the output (raise max_nodes, "
+            "or pass max_nodes=None, to draw more)"), stacklevel=2)
+    names = forms = None
+    if show_expr or show_local:
+        # the inputs just past a truncated drawing's edge get names too: formulas mention them
+        edge = [] if shown is None else [i for n in order for i in n.inputs
+                                         if isinstance(i, Scalar) and i not in shown]
+        names = node_names(order + edge)
+    if show_expr:
+        forms = _forms(order, names, expr_width)
+    down = paths_down(full, highlight) if highlight is not None else {}
+
+    dot = Digraph(format="svg", graph_attr={"rankdir": rankdir})
+    cut = False
+    for node in order:
         uid = str(id(node))
-        dot.node(uid, label=f"{{ {_escape(node.label)} | data {node.data:.4f} | grad {node.grad:.4f} }}",
-                 shape="record")
+        label = names[node] if names else node.label
+        fields = [_escape(label), f"data {node.data:.4f}", f"grad {node.grad:.4f}"]
+        if forms and node in forms:
+            fields.append(_escape(forms[node]))
+        style = {**(_PATH if down.get(node) else {}), **(_TARGET if node is highlight else {}),
+                 **(_FOCUS if node is focus else {})}
+        dot.node(uid, label="{ " + " | ".join(fields) + " }", shape="record", **style)
         if node.op is None:
             continue
-        dot.node(uid + "op", label=_escape(node.op.symbol), shape="ellipse")
-        dot.edge(uid + "op", uid)
+        on_path = down.get(node, 0) > 0 and node is not highlight
+        dot.node(uid + "op", label=_escape(node.op.symbol), shape="ellipse",
+                 **(_PATH if on_path else {}), **(_FOCUS if node is focus else {}))
+        dot.edge(uid + "op", uid, **(_PATH if on_path else {}))
+        locals_ = _edge_labels(node, names, expr_width) if show_local else {}
         for position, inp in enumerate(node.inputs):
-            if isinstance(inp, Scalar):
-                dot.edge(str(id(inp)), uid + "op")
+            if isinstance(inp, Scalar) and shown is not None and inp not in shown:
+                cut = True
+                dot.edge("more", uid + "op", style="dashed")
+            elif isinstance(inp, Scalar):
+                style = {**(_PATH if on_path and down.get(inp) else {}),
+                         **(_FLOW if node is focus else {})}
+                if position in locals_:
+                    style["label"] = locals_[position]
+                dot.edge(str(id(inp)), uid + "op", **style)
             else:  # a constant operand: a small node of its own
                 const = f"{uid}c{position}"
                 dot.node(const, label=_escape(repr(inp)), shape="plaintext")
                 dot.edge(const, uid + "op")
+    if cut:
+        dot.node("more", label=f"… {len(full) - len(order)} more nodes\\n(max_nodes={max_nodes})",
+                 shape="note")
     return dot
+
+
+def _nearest(out: Scalar, limit: int) -> set[Scalar]:
+    """The `limit` nodes closest to `out`, breadth first."""
+    seen = {out}
+    queue = deque([out])
+    while queue and len(seen) < limit:
+        for inp in queue.popleft().inputs:
+            if isinstance(inp, Scalar) and inp not in seen and len(seen) < limit:
+                seen.add(inp)
+                queue.append(inp)
+    return seen
+
+
+def _forms(order: list[Scalar], names: dict[Scalar, str], width: int) -> dict[Scalar, str]:
+    """Each result's closed form as text: whole if it is short, else one step deep (e = tanh(d))."""
+    from .symbolic.backprop import node_exprs
+
+    # The size of each node's expression tree, capped: deep ones are never built or printed whole
+    # (printing a deep sympy expression recurses, and its text would be cut anyway).
+    size: dict[Scalar, int] = {}
+    for node in order:
+        size[node] = min(_SMALL + 1, 1 + sum(size.get(i, _SMALL + 1) for i in node.inputs
+                                             if isinstance(i, Scalar)))
+    small = [n for n in order if size[n] <= _SMALL]
+    exprs = node_exprs(small)
+    forms = {}
+    for node in order:
+        if node.op is None:
+            continue
+        text = str(exprs[node]) if node in exprs else ""
+        if not text or len(text) > width:
+            text = str(step_formula(node, names))
+        forms[node] = abbreviate(text, width)
+    return forms
+
+
+def _edge_labels(node: Scalar, names: dict[Scalar, str], width: int) -> dict[int, str]:
+    """d node / d input on each input edge: `∂e/∂d = 1 - e**2 = 0.0266`."""
+    labels = {}
+    for position, inp, value in local_derivatives(node):
+        formula = local_formula(node, position, names)
+        head = f"∂{names[node]}/∂{names[inp]} = "
+        labels[position] = head + (f"{value:.4g}" if formula.is_Number
+                                   else f"{abbreviate(str(formula), width)}\\n= {value:.4g}")
+    return labels
+
+
+def draw_model(model: Any, rankdir: str = "LR", max_neurons: int = 16) -> Digraph:
+    """A network as blocks: a box per layer holding a block per neuron (its weights, bias and
+    activation), fully connected to the next layer. Layers wider than `max_neurons` are one block.
+
+    Reads `model.layers`, each layer's `neurons`, and each neuron's `weights` and `bias` (and
+    `activation` if it has one), so any model with those attributes can be drawn.
+    """
+    layers = list(model.layers)
+    if not layers:
+        raise ValueError(f"draw_model: {model!r} has no layers to draw")
+    dot = Digraph(format="svg", graph_attr={"rankdir": rankdir, "compound": "true"},
+                  node_attr={"shape": "record"})
+    nin = len(layers[0].neurons[0].weights)
+    previous = _units(dot, "in", [f"x{i}" for i in range(nin)], max_neurons, f"{nin} inputs")
+    for k, layer in enumerate(layers):
+        neurons = list(layer.neurons)
+        count = sum(len(n.weights) + 1 for n in neurons)
+        with dot.subgraph(name=f"cluster_{k}") as box:
+            box.attr(label=f"layer {k}: {_plural(len(neurons), 'neuron')}, {count} parameters",
+                     style="rounded", color="#7f8c8d")
+            units = _units(box, f"L{k}", [_neuron_label(j, n) for j, n in enumerate(neurons)],
+                           max_neurons, f"{len(neurons)} neurons{_activation(neurons[0])}")
+        for tail in previous:
+            for head in units:
+                dot.edge(tail, head)
+        previous = units
+    dot.node("out", label="output", shape="plaintext")
+    for tail in previous:
+        dot.edge(tail, "out")
+    return dot
+
+
+def _units(graph: graphviz.Digraph, prefix: str, labels: list[str], limit: int,
+           block: str) -> list[str]:
+    """A node per label, or one block node when there are more than `limit`; their ids."""
+    if len(labels) > limit:
+        graph.node(prefix, label=_escape(block))
+        return [prefix]
+    ids = [f"{prefix}_{i}" for i in range(len(labels))]
+    for uid, label in zip(ids, labels):
+        graph.node(uid, label=label)
+    return ids
+
+
+def _neuron_label(index: int, neuron: Any) -> str:
+    weights = list(neuron.weights)
+    if len(weights) <= 6:
+        w = "w " + ", ".join(f"{p.data:.3g}" for p in weights)
+    else:
+        w = f"{len(weights)} weights"
+    fields = [f"neuron {index}{_activation(neuron)}", w, f"b {neuron.bias.data:.3g}"]
+    return " | ".join(_escape(f) for f in fields)  # no braces: fields stack across the flow
+
+
+def _activation(neuron: Any) -> str:
+    if not hasattr(neuron, "activation"):
+        return ""
+    return f" ({neuron.activation or 'linear'})"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
