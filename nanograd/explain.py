@@ -1,0 +1,319 @@
+"""explain(out, wrt=a): the chain rule for d out / d a written out, path by path.
+
+d out / d a is the sum, over every path from `out` back to `a`, of the product of the local
+derivatives along the path. A few paths are listed with every factor, as a formula in the nodes'
+names and as a number; when there are too many (a chain of diamonds doubles them at every
+diamond) they are counted and summed node by node instead, by dynamic programming.
+"""
+from __future__ import annotations
+
+import math
+from functools import cached_property
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
+
+from .errors import NonFiniteError
+from .graph import topological_order
+from .local import local_derivative, local_derivatives, local_formula, node_names
+from .paths import paths_down, walk_paths
+from .scalar import Scalar
+
+if TYPE_CHECKING:  # sympy is imported only when a formula is asked for
+    import sympy
+
+T = TypeVar("T")
+MAX_PATHS = 100  # listed one by one up to this many; past it, summarised node by node
+MAX_FACTORS = 10_000  # nor are paths listed whose factors add up to more (a million-node chain)
+MAX_LINES = 40  # factors of one path, or summary rows, shown in text; the middle is elided
+
+
+class Factor:
+    """One step of a path: d node / d input, the local derivative on that edge."""
+
+    __slots__ = ("node", "position", "input", "value", "_explanation")
+
+    def __init__(self, node: Scalar, position: int, input: Scalar, value: float,
+                 explanation: Explanation) -> None:
+        self.node, self.position, self.input, self.value = node, position, input, value
+        self._explanation = explanation
+
+    @property
+    def local(self) -> sympy.Expr:
+        """The local derivative as a formula in the names of the node and its inputs."""
+        return local_formula(self.node, self.position, self._explanation.names)
+
+    @property
+    def expr(self) -> sympy.Expr:
+        """The local derivative in closed form, in the graph's leaf symbols."""
+        import sympy
+
+        from .symbolic.algebra import SYMBOLIC, constant
+
+        exprs = self._explanation.node_exprs
+        args = [exprs[i] if isinstance(i, Scalar) else constant(i) for i in self.node.inputs]
+        return sympy.sympify(self.node.op.partials[self.position](SYMBOLIC, *args, exprs[self.node]))
+
+    def text(self) -> str:
+        """`d e/d d = 1 - e**2 = 0.0265922`."""
+        names = self._explanation.names
+        head = f"{_d(names[self.node], names[self.input])} = "
+        local = self.local
+        return head + (f"{self.value:.6g}" if local.is_Number else f"{local} = {self.value:.6g}")
+
+    def __repr__(self) -> str:
+        return f"Factor({self.text()})"
+
+
+class Path:
+    """A path from the output back to the variable: its nodes, its factors and their product."""
+
+    def __init__(self, start: Scalar, factors: list[Factor]) -> None:
+        self.factors = tuple(factors)
+        self.nodes = (start, *(f.input for f in factors))
+        self.value = math.prod(f.value for f in self.factors)  # 1 for the empty path, out to out
+
+    @property
+    def expr(self) -> sympy.Expr:
+        """The product of the factors' closed forms."""
+        import sympy
+
+        return sympy.Mul(*[f.expr for f in self.factors])
+
+    def __repr__(self) -> str:
+        return f"Path({len(self.factors)} factors, value={self.value!r})"
+
+
+class Group:
+    """One node of the summary: how many paths lead from it to the variable, and its derivative
+    with respect to the variable as the sum, over its inputs, of local derivative times theirs."""
+
+    __slots__ = ("node", "paths", "value", "_edges", "_explanation")
+
+    def __init__(self, node: Scalar, paths: int, value: float,
+                 edges: list[tuple[int, Scalar, float, float]], explanation: Explanation) -> None:
+        self.node, self.paths, self.value = node, paths, value
+        self._edges, self._explanation = edges, explanation  # Factors made on demand: a summary
+        # may cover a million nodes, of which a few dozen are read
+
+    @property
+    def terms(self) -> tuple[tuple[Factor, float], ...]:
+        """(d node / d input, d input / d wrt) for each input on a path."""
+        return tuple((Factor(self.node, position, inp, local, self._explanation), tangent)
+                     for position, inp, local, tangent in self._edges)
+
+    def __repr__(self) -> str:
+        return f"Group({self.paths} paths, value={self.value!r})"
+
+
+class TooManyPathsError(ValueError):
+    """The paths were summarised, not listed: there are too many to hold."""
+
+
+class Explanation:
+    """The chain rule for d out / d wrt on one graph; `str()` reads it out, Jupyter shows it as
+    math. `paths` are listed when there are at most `max_paths` (and MAX_FACTORS factors)."""
+
+    def __init__(self, out: Scalar, wrt: Scalar, max_paths: int = MAX_PATHS) -> None:
+        self.out, self.wrt = out, wrt
+        self.order = topological_order(out)
+        self._down = paths_down(self.order, wrt) if wrt in set(self.order) else {}
+        self.path_count: int = self._down.get(out, 0)
+        self.factor_count: int = _factor_count(self.order, self._down)  # the paths' lengths, summed
+        self.summarised = self.path_count > max_paths or self.factor_count > MAX_FACTORS
+        self._paths: tuple[Path, ...] = ()
+        if not self.summarised:
+            self._paths = tuple(
+                Path(out, [Factor(node, position, inp, local_derivative(node, position), self)
+                           for node, position, inp in edges])
+                for edges in walk_paths(out, wrt, self._down))
+        self.total: float = (math.fsum(p.value for p in self._paths) if not self.summarised
+                             else self.groups[-1].value)
+        if not -math.inf < self.total < math.inf:
+            raise NonFiniteError(f"explain: d {self._name(out)} / d {self._name(wrt)} "
+                                 f"overflowed to {self.total}")
+
+    @staticmethod
+    def _name(node: Scalar) -> str:
+        return repr(node.label) if node.label else "the node"
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """Every path from out back to wrt (with its factors), when there are few enough to list."""
+        if self.summarised:
+            raise TooManyPathsError(
+                f"{self.path_count} paths lead from {self._name(self.out)} back to "
+                f"{self._name(self.wrt)}: too many to list, so they were summarised (see .groups); "
+                "pass max_paths to explain() to list more")
+        return self._paths
+
+    @cached_property
+    def groups(self) -> tuple[Group, ...]:
+        """Every node on a path, from wrt up to out: its path count and its derivative w.r.t. wrt.
+
+        This is forward-mode differentiation restricted to the paths; the last group is out's.
+        """
+        tangent: dict[Scalar, float] = {}
+        groups = []
+        for node in self.order:
+            count = self._down.get(node, 0)
+            if count == 0:
+                continue
+            if node is self.wrt:
+                tangent[node] = 1.0
+                groups.append(Group(node, 1, 1.0, [], self))
+                continue
+            edges = [(position, inp, local, tangent[inp])
+                     for position, inp, local in local_derivatives(node) if self._down[inp]]
+            tangent[node] = math.fsum(local * t for _, _, local, t in edges)
+            groups.append(Group(node, count, tangent[node], edges, self))
+        return tuple(groups)
+
+    @cached_property
+    def names(self) -> dict[Scalar, str]:
+        return node_names(self.order)
+
+    @cached_property
+    def node_exprs(self) -> dict:
+        from .symbolic.backprop import node_exprs
+
+        return node_exprs(self.order)
+
+    @cached_property
+    def expr(self) -> sympy.Expr:
+        """d out / d wrt in closed form (by symbolic backprop: `grad_expr(out, wrt=wrt)`)."""
+        from .symbolic.backprop import grad_expr
+
+        return grad_expr(self.out, wrt=self.wrt)
+
+    # -- reading it out ----------------------------------------------------------------------
+    def _heading(self) -> tuple[str, str]:
+        """The names of out and wrt (wrt may lie outside the graph)."""
+        return self.names[self.out], self.names.get(self.wrt) or node_names([self.wrt])[self.wrt]
+
+    def __str__(self) -> str:
+        o, a = self._heading()
+        lines = [f"{_d(o, a)} = sum over paths from {o} back to {a} of the product of local "
+                 "derivatives (the chain rule)."]
+        if self.path_count == 0:
+            lines.append(f"No path leads from {o} back to {a}: {o} does not depend on it.")
+        elif not self.summarised:
+            lines.append(f"{_plural(self.path_count, 'path')}:")
+            for number, path in enumerate(self._paths, 1):
+                lines.append(f"  path {number}: " + " <- ".join(self.names[n] for n in path.nodes))
+                lines.extend(_elide(path.factors, lambda f: f"      {f.text()}", "factors"))
+                lines.append(f"      product = {path.value:.6g}")
+        else:
+            lines.append(
+                f"{_plural(self.path_count, 'path')} from {o} back to {a}, "
+                f"{_plural(self.factor_count, 'factor')} in all: too many to list. "
+                f"Counted and summed node by node instead, from {a} up to {o}: a node's derivative "
+                f"with respect to {a} is the sum over its inputs of (local derivative) x (the input's "
+                f"derivative with respect to {a}), and its path count the sum of theirs.")
+            lines.extend(_elide(self.groups, self._group_text, "nodes"))
+        lines.append(f"{_d(o, a)} = {self.total:.6g}" +
+                     (f" (the sum over {_plural(self.path_count, 'path')})" if self.path_count else ""))
+        return "\n".join(lines)
+
+    def _group_text(self, group: Group) -> str:
+        name, a = self.names[group.node], self.names[self.wrt]
+        head = f"  {name} ({_plural(group.paths, 'path')}): {_d(name, a)} = "
+        if not group.terms:
+            return head + "1"
+        terms = " + ".join(f"[{f.text()}] x {t:.6g}" for f, t in group.terms)
+        return f"{head}{terms} = {group.value:.6g}"
+
+    def markdown(self) -> str:
+        """The walkthrough as Markdown with inline LaTeX, for notebooks and reports."""
+        from sympy import latex
+
+        o, a = self._heading()
+        lines = [f"**${_dlatex(o, a)}$** = the sum over paths from `{o}` back to `{a}` of the "
+                 f"product of local derivatives = **{self.total:.6g}**", ""]
+        if self.path_count == 0:
+            lines.append(f"No path leads from `{o}` back to `{a}`.")
+        elif not self.summarised:
+            lines += ["| path | local derivatives | product |", "|---|---|---|"]
+            for path in self._paths:
+                factors = " · ".join(
+                    f"${_dlatex(self.names[f.node], self.names[f.input])} = {latex(f.local)}$ "
+                    f"({f.value:.4g})" for f in path.factors)
+                route = " ← ".join(f"`{self.names[n]}`" for n in path.nodes)
+                lines.append(f"| {route} | {factors} | {path.value:.6g} |")
+        else:
+            lines += [f"{self.path_count} paths: summed node by node (forward from `{a}`).", "",
+                      f"| node | paths to `{a}` | ${_dlatex('node', a)}$ |", "|---|---|---|"]
+            lines += _elide(self.groups, lambda g: f"| `{self.names[g.node]}` | {g.paths} | "
+                                                   f"{g.value:.6g} |", "nodes", row=True)
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+    def _repr_latex_(self) -> str:
+        """The chain rule as one equation: the sum of products of local derivatives, and its value."""
+        from sympy import latex
+
+        o, a = self._heading()
+        parts = [_dlatex(o, a)]
+        if self.summarised or self.path_count == 0 or sum(len(p.factors) for p in self._paths) > 60:
+            parts.append(r"\sum_{\text{paths } p} \prod_{(v, u) \in p} \frac{\partial v}{\partial u}")
+        else:
+            parts.append(" + ".join(r" \, ".join(_dlatex(self.names[f.node], self.names[f.input])
+                                                 for f in p.factors) or "1" for p in self._paths))
+            parts.append(" + ".join(r" \cdot ".join(rf"\left({latex(f.local)}\right)"
+                                                    for f in p.factors) or "1" for p in self._paths))
+        mantissa, _, exponent = f"{self.total:.6g}".partition("e")
+        parts.append(rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa)
+        return "$" + " = ".join(parts) + "$"
+
+    def __repr__(self) -> str:
+        o, a = self._heading()
+        return f"<Explanation {_d(o, a)} = {self.total:.6g} over {_plural(self.path_count, 'path')}>"
+
+
+def explain(out: Scalar, wrt: Scalar, max_paths: int = MAX_PATHS) -> Explanation:
+    """How the chain rule gives d out / d wrt: every path from out back to wrt with its local
+    derivatives, or, past `max_paths` paths, a summary node by node (paths counted, not listed).
+
+    `.total` equals `wrt.grad` after `out.backward()` (up to rounding: the sums run in another
+    order); `.expr` is the closed form, `grad_expr(out, wrt=wrt)`.
+    """
+    for name, value in (("out", out), ("wrt", wrt)):
+        if not isinstance(value, Scalar):
+            raise TypeError(f"explain: {name} must be a Scalar, not {type(value).__name__}: {value!r}")
+    return Explanation(out, wrt, max_paths)
+
+
+def _d(top: str, bottom: str) -> str:
+    return f"d {top}/d {bottom}"
+
+
+def _dlatex(top: str, bottom: str) -> str:
+    from sympy import Symbol, latex
+
+    return rf"\frac{{\partial {latex(Symbol(top))}}}{{\partial {latex(Symbol(bottom))}}}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _elide(items: Sequence[T], show: Callable[[T], str], what: str, row: bool = False) -> list[str]:
+    """At most MAX_LINES lines: the first and last halves of `items`, with a note of how many
+    are left out; only the lines shown are formatted (a path can have a million factors)."""
+    if len(items) <= MAX_LINES:
+        return [show(item) for item in items]
+    half = MAX_LINES // 2
+    skipped = len(items) - 2 * half
+    note = f"| ... {skipped} more {what} ... | | |" if row else f"      ... {skipped} more {what} ..."
+    return [show(i) for i in items[:half]] + [note] + [show(i) for i in items[-half:]]
+
+
+def _factor_count(order: list[Scalar], down: dict[Scalar, int]) -> int:
+    """The number of factors over all the paths (the sum of their lengths), by dynamic programming."""
+    length: dict[Scalar, int] = {}  # for each node, the sum of the lengths of its paths down
+    for node in order:
+        if down.get(node, 0):
+            length[node] = sum(length[i] + down[i] for i in node.inputs
+                               if isinstance(i, Scalar) and down.get(i, 0))
+    return length.get(order[-1], 0) if order else 0
+

@@ -1,0 +1,91 @@
+"""Backprop one node at a time: `backward_steps(out)` is `backward()` with a pause after each node.
+
+Each step shows what the chain rule does at one node: its gradient (final by then, since every
+node that uses it came earlier), the local derivative for each input, read from the table, and
+the product added to that input's gradient. The arithmetic is `backward()`'s, in its order, so
+running every step leaves the very same gradients.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Iterator, NamedTuple
+
+from .errors import NonFiniteError
+from .graph import _name, topological_order
+from .local import local_derivatives
+from .scalar import Scalar
+
+
+class Contribution(NamedTuple):
+    """What one edge adds: input.grad += grad * local."""
+
+    input: Scalar
+    position: int  # which operand of the node the input is
+    local: float  # d node / d input
+    added: float  # grad * local
+
+
+class Step(NamedTuple):
+    """One node of the reverse walk and what it passed on to its inputs."""
+
+    number: int  # 1 for the output, then onwards in reverse topological order
+    node: Scalar
+    grad: float  # d out / d node
+    contributions: tuple[Contribution, ...]
+
+    def __str__(self) -> str:
+        head = f"step {self.number}: {_label(self.node)}"
+        if self.node.op is None:
+            return f"{head} (leaf), grad {self.grad:.6g}: nothing to pass on"
+        parts = [f"{_label(c.input)}.grad += {self.grad:.6g} x {c.local:.6g} = {c.added:+.6g}"
+                 for c in self.contributions]
+        return f"{head} ({self.node.op.name}), grad {self.grad:.6g}: " + "; ".join(parts)
+
+
+def backward_steps(out: Scalar) -> Iterator[Step]:
+    """`backward()` one node at a time, as a generator: each `next()` processes one node.
+
+    The gradients change as you iterate (non-leaf gradients reset at the start, leaf gradients
+    accumulate, as in `backward()`); stopping early leaves them part-way.
+    """
+    order = topological_order(out)
+    for node in order:
+        if node.op is not None:
+            node.grad = 0.0
+    out.grad += 1.0
+    for number, node in enumerate(reversed(order), 1):
+        g = node.grad
+        if not -math.inf < g < math.inf:
+            raise NonFiniteError(f"the gradient at {_name(node)} overflowed to {g}")
+        contributions = []
+        for position, inp, local in local_derivatives(node):
+            added = g * local
+            inp.grad += added
+            contributions.append(Contribution(inp, position, local, added))
+        yield Step(number, node, g, tuple(contributions))
+
+
+def render_steps(out: Scalar, directory: str | Path, format: str = "svg",
+                 **options: Any) -> list[Path]:
+    """Run `backward_steps(out)`, rendering a frame after each step: the current node marked,
+    every gradient as it stands. Returns the files written (step_001.svg, ...), in order.
+
+    `options` go to `draw_dot` (show_local=True puts each edge's local derivative on the frame).
+    """
+    from .render import render
+    from .viz import draw_dot
+
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    total = len(topological_order(out))
+    written = []
+    for step in backward_steps(out):
+        drawing = draw_dot(out, focus=step.node, **options)
+        drawing.attr(label=f"{step}   [{step.number}/{total}]", labelloc="t")
+        written.append(render(drawing, folder / f"step_{step.number:03d}.{format}"))
+    return written
+
+
+def _label(node: Scalar) -> str:
+    return node.label or f"[{node.op.name if node.op else 'leaf'}]"

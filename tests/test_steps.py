@@ -1,0 +1,126 @@
+"""backward_steps: one step per node, in reverse topological order, ending with backward()'s
+gradients to the last bit; render_steps: a frame per step. Oracles: backward() on a second,
+identically built graph; local derivatives written by hand with math."""
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+from hypothesis import given
+
+from nanograd import Scalar
+from nanograd.examples import seed_example
+from nanograd.graph import topological_order
+from nanograd.steps import backward_steps, render_steps
+from nanograd.testing import graphs
+
+
+def grads(out: Scalar) -> list[float]:
+    return [n.grad for n in topological_order(out)]
+
+
+def test_seed_one_step_by_step_ends_where_backward_does(seed_one_reference):
+    values, _ = seed_one_reference
+    m = seed_example()
+    steps = list(backward_steps(m))
+    order = topological_order(m)
+    assert [s.node for s in steps] == order[::-1]  # one per node, output first
+    assert [s.number for s in steps] == list(range(1, 14))
+    reference = seed_example()
+    reference.backward()
+    assert grads(m) == grads(reference)  # exactly: the same arithmetic in the same order
+    e_step = next(s for s in steps if s.node.label == "e")
+    [(contribution)] = e_step.contributions
+    assert contribution.input.label == "d"
+    assert contribution.local == pytest.approx(1 - math.tanh(values["d"]) ** 2, rel=1e-12)
+    assert contribution.added == e_step.grad * contribution.local
+    assert e_step.grad == reference_grad(reference, "e")
+
+
+def reference_grad(out: Scalar, label: str) -> float:
+    return next(n.grad for n in topological_order(out) if n.label == label)
+
+
+def test_each_step_sees_its_final_gradient_and_passes_on_grad_times_local():
+    x = Scalar(1.5, label="x")
+    y = x * x
+    y.label = "y"
+    out = y + x
+    out.label = "out"
+    steps = {s.node.label: s for s in backward_steps(out)}
+    assert steps["out"].grad == 1.0
+    assert [(c.input.label, c.local, c.added) for c in steps["out"].contributions] == [
+        ("y", 1.0, 1.0), ("x", 1.0, 1.0)]
+    # x * x: two edges to x, each with local derivative x
+    assert [(c.input.label, c.position, c.local) for c in steps["y"].contributions] == [
+        ("x", 0, 1.5), ("x", 1, 1.5)]
+    assert steps["x"].contributions == () and steps["x"].grad == x.grad == 2 * 1.5 + 1
+    assert str(steps["y"]) == "step 2: y (mul), grad 1: x.grad += 1 x 1.5 = +1.5; x.grad += 1 x 1.5 = +1.5"
+    assert str(steps["x"]) == "step 3: x (leaf), grad 4: nothing to pass on"
+
+
+def test_same_semantics_as_backward_leaves_accumulate_results_reset():
+    def build():
+        a = Scalar(0.7, label="a")
+        b = (a * 3).sin()
+        return a, b, b * a
+
+    a1, b1, out1 = build()
+    a2, b2, out2 = build()
+    for _ in range(2):
+        out1.backward()
+        for _ in backward_steps(out2):
+            pass
+    assert (a1.grad, b1.grad, out1.grad) == (a2.grad, b2.grad, out2.grad)
+    once = 3 * math.cos(2.1) * 0.7 + math.sin(2.1)  # d/da of a * sin(3a), by hand
+    assert a2.grad == pytest.approx(2 * once, rel=1e-12)  # the leaf accumulated twice
+    assert (b2.grad, out2.grad) == (0.7, 1.0)  # results recomputed, not doubled
+
+
+def test_steps_run_lazily():
+    a = Scalar(2.0, label="a")
+    out = a * 3
+    walk = backward_steps(out)
+    assert a.grad == 0.0
+    first = next(walk)
+    assert first.node is out and a.grad == 3.0
+
+
+@given(graphs())
+def test_random_graphs_step_by_step_equals_backward(graph):
+    _, copy = graph.build(graph.values)
+    copy[-1].backward()
+    for _ in backward_steps(graph.out):
+        pass
+    assert [n.grad for n in graph.nodes] == [n.grad for n in copy]
+
+
+def test_a_long_chain_step_by_step():
+    x = Scalar(0.5, label="x")
+    y = x
+    for _ in range(100_000):
+        y = y * 0.99999 + 0.00001
+    count = sum(1 for _ in backward_steps(y))
+    assert count == 200_001
+    assert x.grad == pytest.approx(0.99999 ** 100_000, rel=1e-9)
+
+
+def test_render_steps_writes_a_frame_per_step_with_the_current_node_marked(tmp_path):
+    m = seed_example()
+    frames = render_steps(m, tmp_path / "frames")
+    assert [f.name for f in frames] == [f"step_{k:03d}.svg" for k in range(1, 14)]
+    svg = "{http://www.w3.org/2000/svg}"
+    for number, frame in enumerate(frames, 1):
+        root = ElementTree.parse(frame).getroot()
+        texts = [t.text or "" for t in root.iter(f"{svg}text")]
+        assert any(t.startswith(f"step {number}: ") and t.endswith(f"[{number}/13]") for t in texts)
+        marked = [g for g in root.iter(f"{svg}g") if g.get("class") == "node"
+                  and any(p.get("fill") == "#ffe08a" for p in g)]
+        assert marked, frame  # the current node (and its operation) filled
+    # the last frame shows every gradient as backward() leaves them
+    reference = seed_example()
+    reference.backward()
+    last = [t.text for t in ElementTree.parse(frames[-1]).getroot().iter(f"{svg}text")]
+    for node in topological_order(reference):
+        assert f"grad {node.grad:.4f}" in last
