@@ -59,9 +59,11 @@ def test_command_without_subcommand_fails_with_usage():
     assert "usage" in run.stderr.lower()
 
 
-def test_main_in_process(capsys):
+def test_main_in_process(capsys, tmp_path, monkeypatch):
     from nanograd.cli import main
 
+    monkeypatch.chdir(tmp_path)  # demo writes its drawing into the current folder
     assert main(["demo"]) == 0
+    assert list(tmp_path.glob("nanograd-demo.*")), "demo names a drawing and writes it"
     out = capsys.readouterr().out
     assert sum(bool(ROW.match(line)) for line in out.splitlines()) == 13
