@@ -184,8 +184,9 @@ def _edge_labels(node: Scalar, names: dict[Scalar, str], width: int) -> dict[int
 
 
 def draw_model(model: Any, rankdir: str = "LR", max_neurons: int = 16) -> Digraph:
-    """A network as blocks: a box per layer holding a block per neuron (its weights, bias and
-    activation), fully connected to the next layer. Layers wider than `max_neurons` are one block.
+    """A network as blocks: a box per layer holding a block per neuron (its weights, bias,
+    activation, and gradients once they are not all zero), fully connected to the next layer.
+    Layers wider than `max_neurons` are one block.
 
     Reads `model.layers`, each layer's `neurons`, and each neuron's `weights` and `bias` (and
     `activation` if it has one), so any model with those attributes can be drawn.
@@ -228,12 +229,15 @@ def _units(graph: graphviz.Digraph, prefix: str, labels: list[str], limit: int,
 
 
 def _neuron_label(index: int, neuron: Any) -> str:
-    weights = list(neuron.weights)
-    if len(weights) <= 6:
-        w = "w " + ", ".join(f"{p.data:.3g}" for p in weights)
-    else:
-        w = f"{len(weights)} weights"
-    fields = [f"neuron {index}{_activation(neuron)}", w, f"b {neuron.bias.data:.3g}"]
+    """neuron j (activation) | w ... | b ... | and, once backward() has run, their gradients."""
+    weights, bias = list(neuron.weights), neuron.bias
+    fields = [f"neuron {index}{_activation(neuron)}"]
+    for what, value in (("", lambda p: p.data), ("grad ", lambda p: p.grad)):
+        if what and not any(p.grad for p in [*weights, bias]):
+            break
+        w = (", ".join(f"{value(p):.3g}" for p in weights) if len(weights) <= 6
+             else f"{len(weights)} weights")
+        fields += [f"{what}w {w}", f"{what}b {value(bias):.3g}"]
     return " | ".join(_escape(f) for f in fields)  # no braces: fields stack across the flow
 
 

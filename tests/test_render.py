@@ -159,3 +159,17 @@ def test_the_renderer_can_be_chosen(monkeypatch):
     monkeypatch.setenv("NANOGRAD_RENDERER", "no-such-program-here")
     with pytest.raises(NoRendererError, match="NANOGRAD_RENDERER='no-such-program-here'"):
         find_renderer()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the stand-in `dot` is a shell script")
+def test_system_dot_comes_first_and_writes_pdf(monkeypatch, seed, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    dot = bin_dir / "dot"  # a stand-in for Graphviz's dot: says how it was called
+    dot.write_text('#!/bin/sh\ncat > /dev/null\necho "%PDF-1.7 stand-in dot $*"\n')
+    dot.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.delenv("NANOGRAD_RENDERER", raising=False)
+    assert find_renderer("svg") == str(dot)
+    data = render(seed, tmp_path / "seed.pdf").read_bytes()
+    assert data.startswith(b"%PDF-1.7 stand-in dot -Tpdf")

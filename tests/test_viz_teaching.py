@@ -365,3 +365,15 @@ def test_draw_model_reads_any_object_with_the_attributes():
     assert len(edges) == 2 * 2 + 2 * 1 + 1
     with pytest.raises(ValueError, match="no layers"):
         draw_model(SimpleNamespace(layers=[]))
+
+
+def test_draw_model_shows_gradients_once_there_are_some():
+    net = MLP(2, [2, 1])
+    assert "grad" not in draw_model(net).source
+    out = net([1.0, -2.0])
+    out.backward()
+    nodes, _ = parse(draw_model(net))
+    neuron = net.layers[0].neurons[1]
+    label = nodes["L0_1"]["label"]
+    assert f"grad w {neuron.weights[0].grad:.3g}, {neuron.weights[1].grad:.3g}" in label
+    assert f"grad b {neuron.bias.grad:.3g}" in label
