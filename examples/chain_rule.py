@@ -15,9 +15,9 @@ import argparse
 from pathlib import Path
 
 from nanograd.examples import seed_example
-from nanograd.explain import explain
+from nanograd.explanation import explain
 from nanograd.graph import topological_order
-from nanograd.render import render
+from nanograd.rendering import render
 
 
 def main(argv: list[str] | None = None) -> None:

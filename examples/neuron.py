@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nanograd import Scalar
 from nanograd.nn import MLP
-from nanograd.render import render
+from nanograd.rendering import render
 from nanograd.symbolic import evaluate, grad_expr
 from nanograd.viz import draw_model
 

@@ -3,26 +3,32 @@ from .errors import DivisionByZeroError, DomainError, NanogradError, NonFiniteEr
 from .graph import backward, format_tree, topological_order
 from .ops import OPS, Op
 from .scalar import Scalar
-from .viz import draw_dot
+from .viz import draw_dot, draw_model
+from .rendering import render, save_plot
+from .explanation import explain
+from .steps import backward_steps, render_steps
 from . import datasets, losses, nn, optim
 
-_SYMBOLIC = (
-    "grad_expr", "hessian_expr", "from_sympy", "evaluate", "grad_function", "GradientFunction",
-    "leaf_values", "SymbolClashError", "UnsupportedExpressionError",
-)
+# Imported on first use, so numeric work never pays for importing sympy.
+_LAZY = {
+    **{name: "symbolic" for name in (
+        "grad_expr", "hessian_expr", "from_sympy", "evaluate", "grad_function",
+        "GradientFunction", "leaf_values", "SymbolClashError", "UnsupportedExpressionError")},
+    "verify": "verification", "Verification": "verification",
+}
 
 
 def __getattr__(name: str):
-    """The symbolic names, imported on first use: numeric work never pays for importing sympy."""
-    if name in _SYMBOLIC:
-        from . import symbolic
+    if name in _LAZY:
+        from importlib import import_module
 
-        return getattr(symbolic, name)
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'nanograd' has no attribute {name!r}")
 
 
 __all__ = [
-    *_SYMBOLIC, "Scalar", "OPS", "Op", "backward", "topological_order", "format_tree", "draw_dot",
+    *_LAZY, "Scalar", "OPS", "Op", "backward", "topological_order", "format_tree",
+    "draw_dot", "draw_model", "render", "save_plot", "explain", "backward_steps", "render_steps",
     "nn", "losses", "optim", "datasets",
     "NanogradError", "DomainError", "DivisionByZeroError", "NonFiniteError",
 ]

@@ -91,7 +91,7 @@ def verify(args: argparse.Namespace) -> int:
         raise _BadInput(f"CLAIM uses {', '.join(unknown)}, which EXPR does not "
                         f"(EXPR's variables: {', '.join(expression.variables)})")
     out, leaves = _graph(expression, _point(args.at, expression))
-    from .verify import verify as check
+    from .verification import verify as check
 
     result = check(out, wrt=leaves[args.wrt], claim=claim.sympy())
     f = _function(expression)
@@ -104,7 +104,7 @@ def verify(args: argparse.Namespace) -> int:
 
 def graph(args: argparse.Namespace) -> int:
     """Draw EXPR's graph at a point: every node's value, gradient and closed form."""
-    from .render import SUFFIXES, render
+    from .rendering import SUFFIXES, render
 
     if Path(args.output).suffix.lower() not in SUFFIXES:
         raise _BadInput(f"-o {args.output}: the drawing's format comes from the suffix, one of "
@@ -119,7 +119,7 @@ def graph(args: argparse.Namespace) -> int:
 
 def explain(args: argparse.Namespace) -> int:
     """Walk through the chain rule for d EXPR / d wrt at a point: every path, factor by factor."""
-    from .explain import explain as walkthrough
+    from .explanation import explain as walkthrough
 
     expression = _read(args.expr, "EXPR")
     _check_wrt(expression, [args.wrt])
@@ -152,9 +152,9 @@ def _draw(out: Scalar, path: Path) -> Path:
     import graphviz
 
     try:
-        from .render import render
+        from .rendering import render
     except ModuleNotFoundError as error:
-        if error.name != "nanograd.render":
+        if error.name != "nanograd.rendering":
             raise
     else:
         try:
@@ -226,7 +226,7 @@ def _graph(expression: Expression, at: dict[str, float] | None) -> tuple[Scalar,
     """
     if at is not None:
         return expression.graph(at)
-    from .verify import ATTEMPTS, sample_points
+    from .verification import ATTEMPTS, sample_points
 
     last = None
     for point in islice(sample_points(expression.variables), ATTEMPTS):
@@ -283,7 +283,7 @@ def _table(at: dict[str, float], labels: list[str], values: list[float], numeric
 
 
 def _close(a: float, b: float) -> bool:
-    from .verify import ABSOLUTE, RELATIVE
+    from .verification import ABSOLUTE, RELATIVE
 
     return math.isclose(a, b, rel_tol=RELATIVE, abs_tol=ABSOLUTE)
 

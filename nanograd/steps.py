@@ -73,7 +73,7 @@ def render_steps(out: Scalar, directory: str | Path, format: str = "svg",
 
     `options` go to `draw_dot` (show_local=True puts each edge's local derivative on the frame).
     """
-    from .render import render
+    from .rendering import render
     from .viz import draw_dot
 
     folder = Path(directory)

@@ -3,7 +3,7 @@ per operation), optionally with closed forms, local derivatives and highlights; 
 layers and neurons as blocks.
 
 Drawings are `graphviz.Digraph`s that Jupyter shows inline through nanograd's renderer, so they
-show on machines without the Graphviz programs too (see `nanograd.render`).
+show on machines without the Graphviz programs too (see `nanograd.rendering`).
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class Digraph(graphviz.Digraph):
     (system `dot`, or the pip-installed graphviz-pure): it shows inline without system Graphviz."""
 
     def _repr_mimebundle_(self, include=None, exclude=None, **_: Any) -> dict[str, Any]:
-        from .render import pipe  # render imports this module
+        from .rendering import pipe  # render imports this module
 
         wanted = set(include) if include is not None else {"image/svg+xml"}
         wanted -= set(exclude or ())

@@ -7,7 +7,6 @@ each in a folder of its own, and the tests read their results.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import os
@@ -22,8 +21,6 @@ import sympy
 from nanograd.cli import main
 
 ENV = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}  # colour must be off in a pipe anyway
-HAS_RENDER = importlib.util.find_spec("nanograd.render") is not None
-HAS_EXPLAIN = importlib.util.find_spec("nanograd.explain") is not None
 
 
 def nanograd(*args: str, cwd, stdin: str | None = None, timeout: float = 120):
@@ -69,11 +66,9 @@ RUNS = {
     "off by a factor": ["verify", "sin(x)**2", "--wrt", "x", "--claim=sin(2*x)/2", "--at", "x=0.5"],
     "only the points decide": ["verify", "relu(x)*x", "--wrt", "x", "--claim", "2*relu(x)"],
     "demo": ["demo", "--out", "seed.svg"],
+    "graph": ["graph", "tanh(w*x + b)", "--at", "w=0.5,x=2,b=-1", "-o", "neuron.svg"],
+    "explain": ["explain", "sigmoid(w*x)", "--wrt", "w", "--at", "w=0.5,x=2"],
 }
-if HAS_RENDER:
-    RUNS["graph"] = ["graph", "tanh(w*x + b)", "--at", "w=0.5,x=2,b=-1", "-o", "neuron.svg"]
-if HAS_EXPLAIN:
-    RUNS["explain"] = ["explain", "sigmoid(w*x)", "--wrt", "w", "--at", "w=0.5,x=2"]
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +161,6 @@ def test_demo_writes_its_drawing_where_told(runs):
     assert [p.name for p in folder.iterdir()] == [written]
 
 
-@pytest.mark.skipif(not HAS_RENDER, reason="nanograd.render not written yet")
 def test_graph_writes_the_drawing(runs):
     run, folder = runs["graph"]
     assert run.returncode == 0, run.stderr
@@ -174,7 +168,6 @@ def test_graph_writes_the_drawing(runs):
     assert "<svg" in drawing and "tanh" in drawing
 
 
-@pytest.mark.skipif(not HAS_EXPLAIN, reason="nanograd.explain not written yet")
 def test_explain_walks_through_the_chain_rule(runs):
     run, _ = runs["explain"]
     assert run.returncode == 0, run.stderr

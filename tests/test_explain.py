@@ -15,7 +15,7 @@ from hypothesis import given
 
 from nanograd import Scalar
 from nanograd.examples import seed_example
-from nanograd.explain import TooManyPathsError, explain
+from nanograd.explanation import TooManyPathsError, explain
 from nanograd.graph import topological_order
 from nanograd.symbolic import grad_expr, leaf_values
 from nanograd.testing import (EXACT, FINITE_DIFFERENCE, central_difference, close, graphs,

@@ -16,7 +16,7 @@ from nanograd import Scalar
 from nanograd.examples import seed_example
 from nanograd.graph import topological_order
 from nanograd.nn import MLP
-from nanograd.render import (NoRendererError, RenderError, find_renderer, pipe, render,
+from nanograd.rendering import (NoRendererError, RenderError, find_renderer, pipe, render,
                              save_plot)
 from nanograd.viz import draw_dot, draw_model
 

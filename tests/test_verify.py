@@ -1,4 +1,4 @@
-"""nanograd.verify: checking a derivative worked out by hand, from Python.
+"""nanograd.verification: checking a derivative worked out by hand, from Python.
 
 Oracles: sympy.diff for right claims, central finite differences (plain math) for the values a
 counterexample reports, and sympy's own evaluation of the claim at that point.
@@ -10,10 +10,10 @@ import math
 import pytest
 import sympy
 
-import nanograd.verify as verify_module
+import nanograd.verification as verify_module
 from nanograd import DomainError, Scalar
 from nanograd.parse import parse
-from nanograd.verify import POINTS, sample_points, verify
+from nanograd.verification import POINTS, sample_points, verify
 
 x_, y_ = sympy.symbols("x y", real=True)
 
