@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 from .errors import NonFiniteError
 from .graph import topological_order
-from .local import local_derivative, local_derivatives, local_formula, node_names
+from .local import derivative_label, local_derivative, local_derivatives, local_formula, node_names
 from .paths import paths_down, walk_paths
 from .scalar import Scalar
 
@@ -283,8 +283,7 @@ def explain(out: Scalar, wrt: Scalar, max_paths: int = MAX_PATHS) -> Explanation
     return Explanation(out, wrt, max_paths)
 
 
-def _d(top: str, bottom: str) -> str:
-    return f"d {top}/d {bottom}"
+_d = derivative_label  # plain text; _dlatex below is its LaTeX twin
 
 
 def _dlatex(top: str, bottom: str) -> str:

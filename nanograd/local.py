@@ -59,6 +59,15 @@ def node_names(order: list[Scalar]) -> dict[Scalar, str]:
     return names
 
 
+def derivative_label(top: str, bottom: str, d: str = "d ") -> str:
+    """`d top/d bottom` (or with d="∂", `∂top/∂bottom`); names that are expressions (parsed
+    text such as `w*x + b`) go in parentheses, so the fraction reads one way only."""
+    def group(name: str) -> str:
+        return name if name.replace(".", "_").isidentifier() else f"({name})"
+
+    return f"{d}{group(top)}/{d}{group(bottom)}"
+
+
 def local_formula(node: Scalar, position: int, names: dict[Scalar, str]):
     """d node / d (its input at `position`) as a sympy expression in the names of node and inputs."""
     import sympy

@@ -14,7 +14,7 @@ from typing import Any
 import graphviz
 
 from .graph import topological_order
-from .local import local_derivatives, local_formula, node_names, step_formula
+from .local import derivative_label, local_derivatives, local_formula, node_names, step_formula
 from .paths import paths_down
 from .scalar import Scalar
 
@@ -177,7 +177,7 @@ def _edge_labels(node: Scalar, names: dict[Scalar, str], width: int) -> dict[int
     labels = {}
     for position, inp, value in local_derivatives(node):
         formula = local_formula(node, position, names)
-        head = f"∂{names[node]}/∂{names[inp]} = "
+        head = f"{derivative_label(names[node], names[inp], '∂')} = "
         labels[position] = head + (f"{value:.4g}" if formula.is_Number
                                    else f"{abbreviate(str(formula), width)}\\n= {value:.4g}")
     return labels
