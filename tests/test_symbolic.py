@@ -570,3 +570,32 @@ def test_grad_expr_on_a_deep_chain(n, rel):
     assert close(x.grad, reference, rel=1e-9)
     assert close(iterative_value(g, {X: 0.3}), reference, rel=rel)
     assert close(iterative_value(out.expr, {X: 0.3}), out.data, rel=rel)
+
+
+def test_hessian_expr_refuses_an_intermediate_node_instead_of_answering_zero():
+    x = Scalar(1.5, label="x")
+    c = x * x
+    with pytest.raises(TypeError, match="intermediate node"):
+        nanograd.hessian_expr(c ** 2, wrt=[c])
+
+
+def test_hessian_expr_where_a_first_derivative_is_undefined_at_the_current_values():
+    x, y = Scalar(0.0, label="x"), Scalar(2.0, label="y")
+    out = x.sqrt() * y  # d/dx = y / (2 sqrt(x)) cannot be evaluated at x = 0
+    X, Y = sympy.symbols("x y", real=True)
+    H = nanograd.hessian_expr(out, wrt=[x, y])
+    assert sympy.simplify(H - sympy.hessian(out.expr, [X, Y])) == sympy.zeros(2, 2)
+
+
+@pytest.mark.parametrize("at, error", [(-1.0, nanograd.DomainError), (0.0, nanograd.DivisionByZeroError)])
+def test_compiled_gradients_raise_nanograd_errors_outside_the_domain(at, error):
+    x = Scalar(4.0, label="x")
+    f = nanograd.grad_function(x.sqrt(), [x])
+    assert f() == [0.25]
+    with pytest.raises(error, match="compiled gradients"):
+        f({"x": at})
+
+
+def test_evaluate_names_a_function_without_a_numeric_form():
+    with pytest.raises(nanograd.UnsupportedExpressionError, match="DiracDelta"):
+        nanograd.evaluate(sympy.DiracDelta(sympy.Symbol("x")), {"x": 0})

@@ -37,10 +37,10 @@ def depth(order: list[Scalar]) -> int:
     return max(level.values(), default=0)
 
 
-def node_exprs(order: list[Scalar]) -> dict[Scalar, sympy.Expr]:
+def node_exprs(order: list[Scalar], deep: bool | None = None) -> dict[Scalar, sympy.Expr]:
     """The closed form of every node in `order` (a topological order), in leaf symbols."""
     exprs: dict[Scalar, sympy.Expr] = dict(leaf_symbols(order))
-    with sympy_evaluation(depth(order) <= DEEP_GRAPH):
+    with sympy_evaluation(not (depth(order) > DEEP_GRAPH if deep is None else deep)):
         for node in order:
             if node.op is not None:
                 args = [_operand(inp, exprs) for inp in node.inputs]
@@ -56,8 +56,9 @@ def expr_of(node: Scalar) -> sympy.Expr:
 def adjoints(out: Scalar) -> tuple[list[Scalar], dict[Scalar, sympy.Expr]]:
     """d out / d node as an expression for every node of the graph: one reverse pass."""
     order = topological_order(out)
-    exprs = node_exprs(order)
-    with sympy_evaluation(depth(order) <= DEEP_GRAPH):
+    deep = depth(order) > DEEP_GRAPH
+    exprs = node_exprs(order, deep)
+    with sympy_evaluation(not deep):
         return order, _reverse(order, exprs, out)
 
 
@@ -124,21 +125,31 @@ def _targets(wrt: Wrt) -> list[Scalar]:
 
 
 def hessian_expr(out: Scalar, wrt: Sequence[Scalar]) -> sympy.Matrix:
-    """The matrix of second derivatives d2 out / d wrt_i d wrt_j.
+    """The matrix of second derivatives d2 out / d wrt_i d wrt_j, for variable leaves wrt.
 
     Reverse over reverse: each first derivative is turned back into a graph (`from_sympy`) and
-    differentiated again by the same symbolic backprop.
+    differentiated again by the same symbolic backprop. That graph is built at the current leaf
+    values; where a first derivative cannot be evaluated there (sqrt'(0) is infinite, say), its
+    row is differentiated by sympy.diff instead.
     """
+    from ..errors import NanogradError
     from .convert import from_sympy
-    from .leaves import leaf_values
+    from .leaves import leaf_symbol, leaf_values
 
     targets = _targets(wrt)
-    first = grad_expr(out, wrt=targets)
+    for t in targets:
+        if not is_variable(t):
+            raise TypeError(f"hessian_expr differentiates with respect to variable leaves; "
+                            f"{t!r} is {'an intermediate node' if t.op else 'a constant'}")
+    symbols = [leaf_symbol(t) for t in targets]
     values = leaf_values(out)
-    symbols = [leaf_symbols([t]).get(t) for t in targets]
     rows = []
-    for derivative in first:
-        graph, leaves = from_sympy(derivative, values)
+    for derivative in grad_expr(out, wrt=targets):
+        try:
+            graph, leaves = from_sympy(derivative, values)
+        except NanogradError:
+            rows.append([sympy.diff(derivative, s) for s in symbols])
+            continue
         rows.append([grad_expr(graph, wrt=leaves[s]) if s in leaves else sympy.Integer(0)
                      for s in symbols])
     return sympy.Matrix(rows)

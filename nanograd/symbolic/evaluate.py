@@ -9,12 +9,14 @@ from typing import Any, Mapping, Sequence, Union
 
 import sympy
 
-from ..graph import topological_order
+import math
+
+from ..errors import DivisionByZeroError, DomainError, NonFiniteError
 from ..ops import REAL
 from ..scalar import Scalar
 from .backprop import grad_expr
 from .convert import UnsupportedExpressionError, from_sympy
-from .leaves import leaf_symbols, leaf_values
+from .leaves import leaf_values
 
 # How lambdify's "math" code should read the functions the table's closed forms use.
 _MODULES = [{"Heaviside": lambda x, h0=0.0: REAL.heaviside(x) if x != 0 else h0,
@@ -37,12 +39,31 @@ def _as_symbol_values(at: Values, symbols: Sequence[sympy.Symbol]) -> list[float
     return result
 
 
+def _finite(f, args: list[float], what: str) -> list[float]:
+    """Run compiled code, turning math's bare errors into nanograd's, which say what and where."""
+    where = f"{what} at {args}"
+    try:
+        result = f(*args)
+    except NameError as error:  # lambdify's math code has no such function
+        raise UnsupportedExpressionError(f"{where}: no numeric form for {error.name}") from None
+    except ZeroDivisionError:
+        raise DivisionByZeroError(f"{where}: division by zero") from None
+    except OverflowError:
+        raise NonFiniteError(f"{where}: too large for a float") from None
+    except (ValueError, TypeError):
+        raise DomainError(f"{where}: outside the domain of a function in it") from None
+    numbers = [float(v) for v in (result if isinstance(result, (list, tuple)) else [result])]
+    if not all(math.isfinite(v) for v in numbers):
+        raise NonFiniteError(f"{where}: the result {numbers} is not finite")
+    return numbers
+
+
 def evaluate(expr: sympy.Expr, at: Values) -> float:
     """The value of a closed form at the current leaf values of graph `at` (or at a mapping).
 
     Computed by nanograd's own forward pass over `from_sympy(expr)`: iterative, so any depth
     works, and a value outside a domain is reported as the operation that fails. Functions that
-    are not in the table (DiracDelta from sympy.diff, say) are left to lambdify.
+    are not in the table (gamma, say) are left to lambdify.
     """
     expr = sympy.sympify(expr)
     values = leaf_values(at) if isinstance(at, Scalar) else at
@@ -50,7 +71,8 @@ def evaluate(expr: sympy.Expr, at: Values) -> float:
         return from_sympy(expr, values)[0].data
     except UnsupportedExpressionError:
         symbols = sorted(expr.free_symbols, key=lambda s: s.name)
-        return float(sympy.lambdify(symbols, expr, modules=_MODULES)(*_as_symbol_values(values, symbols)))
+        f = sympy.lambdify(symbols, expr, modules=_MODULES)
+        return _finite(f, _as_symbol_values(values, symbols), f"evaluate({expr})")[0]
 
 
 class GradientFunction:
@@ -60,14 +82,13 @@ class GradientFunction:
         self.out = out
         self.wrt = list(wrt)
         self.exprs = grad_expr(out, wrt=self.wrt)
-        order = topological_order(out)
-        self.symbols = [s for s in leaf_symbols(order).values() if isinstance(s, sympy.Symbol)]
+        self.symbols = list(leaf_values(out))
         self._f = sympy.lambdify(self.symbols, self.exprs, modules=_MODULES, cse=True)
 
     def __call__(self, at: Values | None = None) -> list[float]:
         """The gradients at the graph's current leaf values, or at `at` (a graph or a mapping)."""
-        return [float(v) for v in self._f(*_as_symbol_values(self.out if at is None else at,
-                                                              self.symbols))]
+        args = _as_symbol_values(self.out if at is None else at, self.symbols)
+        return _finite(self._f, args, "the compiled gradients")
 
 
 def grad_function(out: Scalar, wrt: Sequence[Scalar]) -> GradientFunction:
