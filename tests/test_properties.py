@@ -177,7 +177,7 @@ def softplus(x):
 
 def test_check_gradients_passes_a_correct_function():
     report = check_gradients(softplus, domain=(-5, 5), max_examples=30)
-    assert report.examples == 30
+    assert report.examples == 30  # no kinks: every point checked
 
 
 def test_check_gradients_of_two_inputs_with_a_domain_each():
@@ -220,3 +220,16 @@ def test_a_tuple_of_intervals_is_one_domain_for_every_input():
 def test_tolerances_are_tight_enough_to_see_a_one_percent_error():
     assert not close(1.0, 1.01, EXACT) and not close(1.0, 1.01, FINITE_DIFFERENCE)
     assert close(1.0, 1.0 + 1e-12, EXACT) and close(math.pi, math.pi * (1 + 1e-6), FINITE_DIFFERENCE)
+
+
+def test_check_gradients_skips_kinks_but_still_checks_around_them():
+    seen = []
+
+    def hinge(x):
+        seen.append(x.data)
+        return (1 - x).relu() + x.abs()
+
+    report = check_gradients(hinge, domain=(-2, 2), max_examples=60)
+    assert 0 < report.examples <= 60
+    assert any(abs(v) > 0.5 for v in seen)  # the smooth parts were checked
+    assert any(v == 0 for v in seen) or any(v == 1 for v in seen)  # and a kink was drawn, skipped
