@@ -8,17 +8,30 @@ from typing import Any, Callable, Mapping
 
 import sympy
 
-from ..scalar import Scalar
+from ..ops import OPS
+from ..scalar import Scalar, apply
+from .algebra import SYMBOLIC
 
 
 class UnsupportedExpressionError(ValueError):
     """The expression uses a function that is not an operation of nanograd's table."""
 
 
-_METHODS: dict[type, str] = {
-    sympy.exp: "exp", sympy.tanh: "tanh", sympy.sin: "sin", sympy.cos: "cos",
-    sympy.Abs: "abs", sympy.sign: "sign",
-}
+def _functions() -> dict[tuple, str]:
+    """Which unary row of the table a sympy function application comes from, read off the rows
+    themselves: each row's symbolic forward applied to a probe. Rows whose closed form is plain
+    arithmetic (sqrt, log10, sigmoid, neg: powers, quotients, products) are read structurally."""
+    probe = sympy.Dummy(real=True)
+    found = {}
+    for op in OPS.values():
+        if op.arity == 1:
+            form = op.forward(SYMBOLIC, probe)
+            if not (form.is_Add or form.is_Mul or form.is_Pow) and probe in form.args:
+                found[(form.func, tuple(a for a in form.args if a != probe))] = op.name
+    return found
+
+
+_FUNCTIONS = _functions()  # {(sympy function, its constant arguments): op name}
 
 
 def from_sympy(expr: sympy.Expr, values: Mapping[Any, float]) -> tuple[Scalar, dict[sympy.Symbol, Scalar]]:
@@ -41,7 +54,7 @@ def from_sympy(expr: sympy.Expr, values: Mapping[Any, float]) -> tuple[Scalar, d
             continue
         if e not in constant:  # a part made here, such as the denominator y of x * y**-1
             constant.update(_constant_parts(e))
-        parts, combine = _plan(e, leaves, constant[e])
+        parts, combine = _plan(e, leaves, constant)
         if parts_done or not parts:
             built[e] = combine([built[p] for p in parts])
             continue
@@ -79,11 +92,11 @@ def _value_of(symbol: sympy.Symbol, values: Mapping[Any, float]) -> float:
 Plan = tuple[list, Callable[[list], Any]]
 
 
-def _plan(e: sympy.Basic, leaves: dict, constant: bool) -> Plan:
+def _plan(e: sympy.Basic, leaves: dict, constant: dict[sympy.Basic, bool]) -> Plan:
     """The subexpressions `e` is built from, and how to build `e` from their graphs."""
     if e.is_Symbol:
         return [], lambda _: leaves[e]
-    if constant:
+    if constant[e]:
         return [], lambda _: _constant(e)
     if e.is_Add:
         return list(e.args), lambda xs: reduce(operator.add, xs)
@@ -91,18 +104,13 @@ def _plan(e: sympy.Basic, leaves: dict, constant: bool) -> Plan:
         return _plan_mul(e)
     if e.is_Pow:
         return _plan_pow(e)
-    if e.func in _METHODS:
-        return [e.args[0]], lambda xs: getattr(xs[0], _METHODS[e.func])()
-    if e.func is sympy.log and len(e.args) == 1:
-        return [e.args[0]], lambda xs: xs[0].log()
-    if e.func is sympy.Max and len(e.args) == 2 and 0 in e.args:
-        return [a for a in e.args if a != 0], lambda xs: xs[0].relu()
-    if e.func is sympy.Heaviside and e.args[1:] == (0,):
-        return [e.args[0]], lambda xs: xs[0].heaviside()
+    variable = [a for a in e.args if not constant[a]]
+    name = _FUNCTIONS.get((e.func, tuple(a for a in e.args if constant[a])))
+    if name is not None and len(variable) == 1:
+        return variable, lambda xs: apply(OPS[name], xs[0])
     raise UnsupportedExpressionError(
         f"from_sympy: {e.func} is not an operation of nanograd's table (in {e}); the table has "
-        "+ - * / **, exp, log (any base), sqrt, tanh, sigmoid, relu (Max(0, x)), sin, cos, Abs, "
-        "sign and Heaviside(x, 0)")
+        f"{', '.join(OPS)} (log in any base; relu is Max(0, x), heaviside is Heaviside(x, 0))")
 
 
 def _constant(e: sympy.Basic) -> Any:
