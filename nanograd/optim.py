@@ -100,6 +100,8 @@ class Adam(Optimizer):
                 raise ValueError(f"Adam: betas[{i}] must be in [0, 1), got {beta!r}")
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = _non_negative(eps, "Adam: eps")
+        if self.eps == 0.0:  # a parameter whose gradients are all 0 would divide 0 by 0
+            raise ValueError(f"Adam: eps must be a finite number > 0, got {eps!r}")
         self.steps = 0
         self._m = [0.0] * len(self.params)  # running mean of the gradients
         self._v = [0.0] * len(self.params)  # running mean of their squares

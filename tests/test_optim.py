@@ -164,6 +164,8 @@ def test_optimizer_errors_name_the_problem():
         Adam([])
     with pytest.raises(ValueError, match=r"betas\[1\] must be in \[0, 1\)"):
         Adam([p], betas=(0.9, 1.0))
+    with pytest.raises(ValueError, match=r"Adam: eps must be a finite number > 0, got 0\.0"):
+        Adam([p], eps=0.0)
     p.grad = 1e308
     with pytest.raises(NonFiniteError, match="parameter w became -inf"):
         SGD([p], lr=1e10).step()
