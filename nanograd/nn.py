@@ -31,6 +31,8 @@ class Module:
         return []
 
     def parameters(self) -> list[Scalar]:
+        """The parameters in `named_parameters` order; the built-in modules skip making names,
+        since this runs every training step."""
         return [p for _, p in self.named_parameters()]
 
     def params(self) -> list[Scalar]:
@@ -119,6 +121,9 @@ class Neuron(Module):
     def _plain_affine(self, x: Sequence[Input]) -> Scalar:
         return sum((w * xi for w, xi in zip(self.weights, x)), self.bias)
 
+    def parameters(self) -> list[Scalar]:
+        return [*self.weights, self.bias]
+
     def named_parameters(self) -> list[tuple[str, Scalar]]:
         return [(f"w{i}", w) for i, w in enumerate(self.weights)] + [("b", self.bias)]
 
@@ -142,6 +147,9 @@ class Layer(Module):
     def outputs(self, x: Sequence[Input]) -> list[Scalar]:
         """The neurons' outputs as a list, even for one neuron (what the next layer takes)."""
         return [neuron(x) for neuron in self.neurons]
+
+    def parameters(self) -> list[Scalar]:
+        return [p for neuron in self.neurons for p in neuron.parameters()]
 
     def named_parameters(self) -> list[tuple[str, Scalar]]:
         return [(f"N{j}.{name}", p) for j, neuron in enumerate(self.neurons)
@@ -176,6 +184,9 @@ class MLP(Module):
         for layer in self.layers:
             x = layer.outputs(x)
         return x[0] if len(x) == 1 else x
+
+    def parameters(self) -> list[Scalar]:
+        return [p for layer in self.layers for p in layer.parameters()]
 
     def named_parameters(self) -> list[tuple[str, Scalar]]:
         return [(f"L{k}.{name}", p) for k, layer in enumerate(self.layers)

@@ -85,6 +85,14 @@ def test_named_parameters_are_positions_and_labels():
     assert [p.label for p in Neuron(2).parameters()] == ["w0", "w1", "b"]
 
 
+def test_parameters_are_named_parameters_without_the_names():
+    """Each module lists its parameters without building names; the order must stay the same."""
+    for module in (MLP(2, [3, 4, 1]), Layer(3, 2), Neuron(4)):
+        params = module.parameters()
+        assert len(params) == len(module.named_parameters())
+        assert params == [p for _, p in module.named_parameters()]  # Scalars compare by identity
+
+
 def test_micrograd_and_second_seed_attribute_names():
     neuron = Neuron(3)
     assert neuron.w is neuron.weights and neuron.b is neuron.bias
