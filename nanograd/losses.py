@@ -49,7 +49,7 @@ def l2_penalty(params: Iterable[Scalar], alpha: float) -> Scalar:
     squares = [p * p for p in params]
     if not squares:
         raise ValueError("l2_penalty: no parameters")
-    return alpha * sum(squares)
+    return alpha * _total(squares)
 
 
 class MSELoss:
@@ -103,8 +103,13 @@ def _number(value: Value) -> float:
 
 def _reduce(terms: list[Scalar], reduction: str, where: str) -> Scalar:
     _check_reduction(reduction, where)
-    total = sum(terms)
+    total = _total(terms)
     return total / len(terms) if reduction == "mean" else total
+
+
+def _total(terms: list[Scalar]) -> Scalar:
+    """The terms' sum from the first, not from sum's int 0, which would add a node 0 + t."""
+    return sum(terms[1:], terms[0])
 
 
 def _check_reduction(reduction: str, where: str) -> None:

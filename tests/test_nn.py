@@ -360,6 +360,25 @@ def test_bce_closed_form_derivative_is_sigmoid_minus_label():
         assert sympy.simplify(d - (1 / (1 + sympy.exp(-s)) - 1)) == 0
 
 
+def test_losses_sum_from_their_first_term_not_from_0():
+    """sum(terms) would start at int 0 and add a node 0 + t to every loss graph."""
+    def adds_to_zero(loss):
+        return [node for node in topological_order(loss) if node.op is not None
+                and node.op.name == "add" and any(type(i) in (int, float) and i == 0
+                                                  for i in node.inputs)]
+
+    params = scalars([0.5, -1.0, 2.0])
+    for reduction in ("mean", "sum"):
+        for loss in (mse_loss(params, [1.0, 0.5, 2.5], reduction),
+                     hinge_loss(params, [1, -1, 1], reduction),
+                     bce_with_logits_loss(params, [1.0, 0.0, 1.0], reduction)):
+            assert adds_to_zero(loss) == []
+    penalty = l2_penalty(params, 0.1)
+    assert adds_to_zero(penalty) == []
+    assert penalty.data == 0.1 * (0.25 + 1.0 + 4.0)
+    assert mse_loss(params, [1.0, 0.5, 2.5], "sum").data == 0.25 + 2.25 + 0.25
+
+
 def test_loss_errors():
     with pytest.raises(ValueError, match="2 predictions but 3 targets"):
         mse_loss(scalars([1, 2]), [1, 2, 3])
