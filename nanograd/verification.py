@@ -24,6 +24,7 @@ from .graph import topological_order
 from .parse import parse
 from .scalar import Scalar, apply
 from .symbolic import evaluate, grad_expr
+from .symbolic.algebra import MPMATH_MODULES
 from .symbolic.leaves import leaf_symbols
 
 POINTS = 30  # agreeing points that make a numeric verdict
@@ -32,9 +33,6 @@ ATTEMPTS = 400  # random points tried at most, inside the domain or not
 # by far more at almost every point, and a point that agrees by accident is one of thirty.
 RELATIVE, ABSOLUTE = 1e-6, 1e-9
 DIGITS = 30  # for a second look at a point where the floats disagree: rounding or a real difference?
-# lambdify's mpmath code, for the functions of the table's closed forms it does not know
-_MPMATH = [{"Heaviside": lambda x, h0=0.5: mpmath.mpf(1 if x > 0 else h0 if x == 0 else 0),
-            "Max": max, "Min": min}, "mpmath"]
 SIMPLIFY_SECONDS = 10.0  # sympy.simplify's budget where it can be interrupted (the main thread)
 
 Claim = Union[sympy.Expr, str, int, float]
@@ -178,7 +176,7 @@ def _precise_check(derivative: sympy.Expr, claim: sympy.Expr,
     sympy's evalf raises its precision where terms cancel and can take minutes.)
     """
     names = sorted(variables)
-    both = sympy.lambdify([variables[n] for n in names], [derivative, claim], modules=_MPMATH)
+    both = sympy.lambdify([variables[n] for n in names], [derivative, claim], modules=MPMATH_MODULES)
 
     def agree(point: dict[str, float]) -> bool:
         with mpmath.workdps(DIGITS):

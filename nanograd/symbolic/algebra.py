@@ -18,6 +18,19 @@ SYMBOLIC = SimpleNamespace(
 )
 
 
+def _heaviside(x, h0=0.5):
+    """H(x) for lambdify's code: 0 or 1 off the step, h0 on it (sympy's 1/2 unless the
+    expression says; the table's closed forms always say 0, as relu'(0) = 0)."""
+    return 1 if x > 0 else 0 if x < 0 else h0
+
+
+# lambdify's modules for the functions of the table's closed forms that math and mpmath lack.
+MATH_MODULES = [{"Heaviside": lambda x, h0=0.5: float(_heaviside(x, h0)),
+                 "sign": lambda x: float((x > 0) - (x < 0)), "Max": max, "Min": min, "Abs": abs},
+                "math"]
+MPMATH_MODULES = [{"Heaviside": _heaviside, "Max": max, "Min": min}, "mpmath"]
+
+
 def constant(value: int | float | Fraction) -> sympy.Expr:
     """A plain number from an operation, exact: 2 stays Integer(2), Fraction(1, 3) is Rational."""
     if isinstance(value, Fraction):

@@ -12,15 +12,12 @@ import sympy
 import math
 
 from ..errors import DivisionByZeroError, DomainError, NonFiniteError
-from ..ops import REAL
 from ..scalar import Scalar
+from .algebra import MATH_MODULES
 from .backprop import grad_expr
 from .convert import UnsupportedExpressionError, from_sympy
 from .leaves import leaf_values
 
-# How lambdify's "math" code should read the functions the table's closed forms use.
-_MODULES = [{"Heaviside": lambda x, h0=0.0: REAL.heaviside(x) if x != 0 else h0,
-             "sign": REAL.sign, "Max": max, "Min": min, "Abs": abs}, "math"]
 
 Values = Union[Scalar, Mapping[Any, float]]
 
@@ -71,7 +68,7 @@ def evaluate(expr: sympy.Expr, at: Values) -> float:
         return from_sympy(expr, values)[0].data
     except UnsupportedExpressionError:
         symbols = sorted(expr.free_symbols, key=lambda s: s.name)
-        f = sympy.lambdify(symbols, expr, modules=_MODULES)
+        f = sympy.lambdify(symbols, expr, modules=MATH_MODULES)
         return _finite(f, _as_symbol_values(values, symbols), f"evaluate({expr})")[0]
 
 
@@ -83,7 +80,7 @@ class GradientFunction:
         self.wrt = list(wrt)
         self.exprs = grad_expr(out, wrt=self.wrt)
         self.symbols = list(leaf_values(out))
-        self._f = sympy.lambdify(self.symbols, self.exprs, modules=_MODULES, cse=True)
+        self._f = sympy.lambdify(self.symbols, self.exprs, modules=MATH_MODULES, cse=True)
 
     def __call__(self, at: Values | None = None) -> list[float]:
         """The gradients at the graph's current leaf values, or at `at` (a graph or a mapping)."""
