@@ -11,7 +11,7 @@ import math
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
-from .errors import NonFiniteError
+from .errors import NonFiniteError, node_name
 from .graph import topological_order
 from .local import derivative_label, local_derivative, local_derivatives, local_formula, node_names
 from .paths import paths_down, walk_paths
@@ -128,20 +128,16 @@ class Explanation:
         self.total: float = (math.fsum(p.value for p in self._paths) if not self.summarised
                              else self.groups[-1].value)
         if not -math.inf < self.total < math.inf:
-            raise NonFiniteError(f"explain: d {self._name(out)} / d {self._name(wrt)} "
+            raise NonFiniteError(f"explain: d {node_name(out)} / d {node_name(wrt)} "
                                  f"overflowed to {self.total}")
-
-    @staticmethod
-    def _name(node: Scalar) -> str:
-        return repr(node.label) if node.label else "the node"
 
     @property
     def paths(self) -> tuple[Path, ...]:
         """Every path from out back to wrt (with its factors), when there are few enough to list."""
         if self.summarised:
             raise TooManyPathsError(
-                f"{self.path_count} paths lead from {self._name(self.out)} back to "
-                f"{self._name(self.wrt)}: too many to list, so they were summarised (see .groups); "
+                f"{self.path_count} paths lead from {node_name(self.out)} back to "
+                f"{node_name(self.wrt)}: too many to list, so they were summarised (see .groups); "
                 "pass max_paths to explain() to list more")
         return self._paths
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import math
 
-from .errors import DivisionByZeroError, DomainError, NonFiniteError, describe
+from .errors import NonFiniteError, derivative_error, node_name
 from .ops import REAL
 from .scalar import Scalar
 
@@ -66,7 +66,7 @@ def _propagate(order: list[Scalar]) -> None:
         for node in reversed(order):
             g = node.grad
             if not -inf < g < inf:
-                raise NonFiniteError(f"the gradient at {_name(node)} overflowed to {g}")
+                raise NonFiniteError(f"the gradient at {node_name(node)} overflowed to {g}")
             op = node.op
             if op is None:
                 continue
@@ -86,24 +86,7 @@ def _propagate(order: list[Scalar]) -> None:
     except (ArithmeticError, ValueError) as error:
         if isinstance(error, NonFiniteError):
             raise
-        raise _backward_error(node, error) from None
-
-
-def _name(node: Scalar) -> str:
-    if node.label:
-        return f"node {node.label!r}"
-    return f"an unlabelled {node.op.name if node.op else 'leaf'} node"
-
-
-def _backward_error(node: Scalar, error: Exception) -> Exception:
-    op = node.op
-    args = ", ".join(describe(i) for i in node.inputs)
-    where = f"the derivative of {op.name}({args}) at {_name(node)}"
-    if isinstance(error, ZeroDivisionError):
-        return DivisionByZeroError(f"{where} is infinite (division by zero); {op.name} needs {op.domain}")
-    if isinstance(error, OverflowError):
-        return NonFiniteError(f"{where} is too large for a float")
-    return DomainError(f"{where} is undefined; {op.name} needs {op.domain}")
+        raise derivative_error(node, error) from None
 
 
 def format_tree(out: Scalar, max_nodes: int = 200) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .graph import _backward_error
+from .errors import derivative_error
 from .ops import REAL
 from .scalar import Scalar
 
@@ -24,7 +24,7 @@ def local_derivative(node: Scalar, position: int, args: list | None = None) -> f
     try:
         return float(node.op.partials[position](REAL, *(args or operands(node)), node.data))
     except (ArithmeticError, ValueError) as error:
-        raise _backward_error(node, error) from None
+        raise derivative_error(node, error) from None
 
 
 def local_derivatives(node: Scalar) -> Iterator[tuple[int, Scalar, float]]:

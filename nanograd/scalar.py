@@ -6,7 +6,7 @@ import numbers
 from fractions import Fraction
 from typing import Any, Union
 
-from .errors import DivisionByZeroError, DomainError, NonFiniteError, describe
+from .errors import DomainError, describe, forward_error
 from .ops import OPS, REAL, Op
 
 Number = Union[int, float]
@@ -172,16 +172,6 @@ def apply(op: Op, *operands: Any) -> Scalar:
         raise TypeError(f"{op.name} needs Scalars or real numbers, got "
                         f"{', '.join(type(o).__name__ for o in operands)}")
     return result
-
-
-def forward_error(op: Op, operands: tuple, error: Exception | None) -> Exception:
-    """The error for `op` failing on `operands`, in the user's terms."""
-    args = ", ".join(describe(o) for o in operands)
-    if isinstance(error, ZeroDivisionError):
-        return DivisionByZeroError(f"{op.name}({args}): division by zero")
-    if isinstance(error, ValueError):
-        return DomainError(f"{op.name}({args}): outside the domain of {op.name} ({op.domain})")
-    return NonFiniteError(f"{op.name}({args}): the result is too large for a float")
 
 
 def _method(op: Op):

@@ -11,8 +11,8 @@ import math
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
-from .errors import NonFiniteError
-from .graph import _name, topological_order
+from .errors import NonFiniteError, node_name
+from .graph import topological_order
 from .local import local_derivatives
 from .scalar import Scalar
 
@@ -57,7 +57,7 @@ def backward_steps(out: Scalar) -> Iterator[Step]:
     for number, node in enumerate(reversed(order), 1):
         g = node.grad
         if not -math.inf < g < math.inf:
-            raise NonFiniteError(f"the gradient at {_name(node)} overflowed to {g}")
+            raise NonFiniteError(f"the gradient at {node_name(node)} overflowed to {g}")
         contributions = []
         for position, inp, local in local_derivatives(node):
             added = g * local

@@ -208,3 +208,11 @@ def test_bad_arguments(seed):
         explain(m, wrt="a")
     with pytest.raises(TypeError, match="out must be a Scalar"):
         explain(2.0, wrt=nodes["a"])
+
+
+def test_too_many_paths_names_unlabelled_nodes_as_backward_errors_do():
+    out, x = diamonds(3)
+    out.label, x.label = "", ""
+    with pytest.raises(TooManyPathsError, match="8 paths lead from an unlabelled tanh node back to "
+                                                "an unlabelled leaf node"):
+        explain(out, wrt=x, max_paths=4).paths

@@ -424,3 +424,22 @@ def test_a_subclass_of_scalar_is_a_node_not_a_constant():
     assert w.grad == pytest.approx((1 - t * t) * (2.0 + 1.0) * 3.0 + t)
     assert x.grad == pytest.approx((1 - t * t) * 3.0 * 3.0)
     assert w in nanograd.topological_order(out)
+
+
+def test_error_helpers_name_nodes_one_way():
+    """One place for the error helpers: a labelled node by its label, an unlabelled one by its op."""
+    from nanograd.errors import DivisionByZeroError, derivative_error, forward_error, node_name
+    from nanograd.ops import OPS
+
+    x = Scalar(0.0, label="x")
+    r = x.sqrt()
+    assert node_name(x) == "node 'x'"
+    assert node_name(r) == "an unlabelled sqrt node"
+    assert node_name(Scalar(1.0)) == "an unlabelled leaf node"
+    error = derivative_error(r, ZeroDivisionError())
+    assert isinstance(error, DivisionByZeroError)
+    assert str(error).startswith("the derivative of sqrt(x = 0.0) at an unlabelled sqrt node is infinite")
+    assert str(forward_error(OPS["div"], (x, 0), ZeroDivisionError())) == \
+        "div(x = 0.0, 0): division by zero"
+    with pytest.raises(DivisionByZeroError, match="at an unlabelled sqrt node is infinite"):
+        r.backward()
