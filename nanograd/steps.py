@@ -8,12 +8,13 @@ running every step leaves the very same gradients.
 from __future__ import annotations
 
 import math
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 from .errors import NonFiniteError, node_name
 from .graph import topological_order
-from .local import local_derivatives
+from .local import local_derivatives, node_names
 from .scalar import Scalar
 
 
@@ -33,12 +34,15 @@ class Step(NamedTuple):
     node: Scalar
     grad: float  # d out / d node
     contributions: tuple[Contribution, ...]
+    names: Callable[[], dict[Scalar, str]]  # the graph's node names, as explain() writes them;
+    # a call, made once for all steps and only when a step is printed (naming leaves needs sympy)
 
     def __str__(self) -> str:
-        head = f"step {self.number}: {_label(self.node)}"
+        names = self.names()
+        head = f"step {self.number}: {names[self.node]}"
         if self.node.op is None:
             return f"{head} (leaf), grad {self.grad:.6g}: nothing to pass on"
-        parts = [f"{_label(c.input)}.grad += {self.grad:.6g} x {c.local:.6g} = {c.added:+.6g}"
+        parts = [f"{names[c.input]}.grad += {self.grad:.6g} x {c.local:.6g} = {c.added:+.6g}"
                  for c in self.contributions]
         return f"{head} ({self.node.op.name}), grad {self.grad:.6g}: " + "; ".join(parts)
 
@@ -54,6 +58,7 @@ def backward_steps(out: Scalar) -> Iterator[Step]:
         if node.op is not None:
             node.grad = 0.0
     out.grad += 1.0
+    names = cache(lambda: node_names(order))
     for number, node in enumerate(reversed(order), 1):
         g = node.grad
         if not -math.inf < g < math.inf:
@@ -63,7 +68,7 @@ def backward_steps(out: Scalar) -> Iterator[Step]:
             added = g * local
             inp.grad += added
             contributions.append(Contribution(inp, position, local, added))
-        yield Step(number, node, g, tuple(contributions))
+        yield Step(number, node, g, tuple(contributions), names)
 
 
 def render_steps(out: Scalar, directory: str | Path, format: str = "svg",
@@ -86,6 +91,3 @@ def render_steps(out: Scalar, directory: str | Path, format: str = "svg",
         written.append(render(drawing, folder / f"step_{step.number:03d}.{format}"))
     return written
 
-
-def _label(node: Scalar) -> str:
-    return node.label or f"[{node.op.name if node.op else 'leaf'}]"

@@ -124,3 +124,18 @@ def test_render_steps_writes_a_frame_per_step_with_the_current_node_marked(tmp_p
     last = [t.text for t in ElementTree.parse(frames[-1]).getroot().iter(f"{svg}text")]
     for node in topological_order(reference):
         assert f"grad {node.grad:.4f}" in last
+
+
+def test_steps_name_unlabelled_nodes_as_explain_does():
+    from nanograd import explain
+
+    a, b = Scalar(2.0, label="a"), Scalar(-0.5, label="b")
+    out = (a * b + a).tanh()  # the product, the sum and the output are unlabelled
+    text = str(explain(out, wrt=a))
+    steps = list(backward_steps(out))
+    unlabelled = [s for s in steps if not s.node.label and s.node.op is not None]
+    assert len(unlabelled) == 3
+    for step in unlabelled:
+        name = str(step).split(" ")[2]  # "step N: NAME (op), ..."
+        assert name.startswith("v") and f" {name} " in text, (name, text)
+    assert str(steps[0]).startswith("step 1: v3 (tanh), grad 1: v2.grad += 1 x ")
