@@ -81,34 +81,38 @@ class Neuron(Module):
         return self.bias
 
     def __call__(self, x: Sequence[Input]) -> Scalar:
+        x = self._checked(x)
+        return self._output(x, _values(x))
+
+    def _checked(self, x: Sequence[Input]) -> Sequence[Input]:
+        """x as a list or tuple of this neuron's length (a layer checks once for all its neurons)."""
         if not isinstance(x, (list, tuple)):
             x = list(x)
         if len(x) != len(self.weights):
             raise ValueError(f"the neuron with bias {self.bias.label!r} takes {len(self.weights)} "
                              f"inputs, got {len(x)}: {x!r}")
-        act = self._affine(x)
+        return x
+
+    def _output(self, x: Sequence[Input], values: Optional[list[float]]) -> Scalar:
+        act = self._affine(x, values)
         return act if self._activate is None else self._activate(act)
 
-    def _affine(self, x: Sequence[Input]) -> Scalar:
+    def _affine(self, x: Sequence[Input], values: Optional[list[float]]) -> Scalar:
         """b + w0*x0 + w1*x1 + ...: the graph `sum(w * x, b)` builds, built without its overhead.
 
         The nodes are the table's mul and add, valued by the table's forwards, in the order
         `sum` adds them, so values, gradients and closed forms are the same to the last bit.
-        Anything unusual (inputs other than Scalars, ints and floats; a result that is not finite)
-        goes the plain way, through the operators, which also raise errors that name the op.
+        Anything unusual (inputs other than Scalars, ints and floats, so no `values`; a result
+        that is not finite) goes the plain way, through the operators, which also raise errors
+        that name the op.
         """
+        if values is None:
+            return self._plain_affine(x)
         mul, add = _MUL.forward, _ADD.forward
         total = self.bias
         value = total.data
         try:
-            for w, xi in zip(self.weights, x):
-                kind = type(xi)
-                if kind is Scalar:
-                    xv = xi.data
-                elif kind is float or kind is int:
-                    xv = xi
-                else:
-                    return self._plain_affine(x)
+            for w, xi, xv in zip(self.weights, x, values):
                 product = mul(REAL, w.data, xv)
                 value = add(REAL, value, product)
                 total = _node(value, _ADD, total, _node(product, _MUL, w, xi))
@@ -146,7 +150,9 @@ class Layer(Module):
 
     def outputs(self, x: Sequence[Input]) -> list[Scalar]:
         """The neurons' outputs as a list, even for one neuron (what the next layer takes)."""
-        return [neuron(x) for neuron in self.neurons]
+        x = self.neurons[0]._checked(x)
+        values = _values(x)
+        return [neuron._output(x, values) for neuron in self.neurons]
 
     def parameters(self) -> list[Scalar]:
         return [p for neuron in self.neurons for p in neuron.parameters()]
@@ -197,6 +203,20 @@ class MLP(Module):
         nin = len(self.layers[0].neurons[0].weights)
         return (f"MLP({nin}, {sizes}, activation={self.activation!r}, "
                 f"out_activation={self.out_activation!r})")
+
+
+def _values(x: Sequence[Input]) -> Optional[list[float]]:
+    """The inputs' numbers, for `Neuron._affine`; None if any is not a Scalar, int or float."""
+    values = []
+    for xi in x:
+        kind = type(xi)
+        if kind is Scalar:
+            values.append(xi.data)
+        elif kind is float or kind is int:
+            values.append(xi)
+        else:
+            return None
+    return values
 
 
 def _check_count(n: object, name: str, where: str) -> None:
