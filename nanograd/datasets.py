@@ -72,8 +72,7 @@ def minibatches(X: Sequence[T], y: Sequence[L], batch_size: int, *, shuffle: boo
     """
     if len(X) != len(y):
         raise ValueError(f"minibatches: {len(X)} inputs but {len(y)} labels")
-    if type(batch_size) is not int or batch_size < 1:
-        raise ValueError(f"minibatches: batch_size must be a positive int, got {batch_size!r}")
+    _check_count(batch_size, "batch_size", "minibatches")
     order = list(range(len(X)))
     if shuffle:
         (rng or random).shuffle(order)
@@ -95,7 +94,12 @@ def _noisy_shuffled(points: list[tuple[Point, int]], noise: float, rng: random.R
 
 
 def _check_size(n: int, name: str, spread: float, where: str) -> None:
-    if type(n) is not int or n < 1:
-        raise ValueError(f"{where}: n must be a positive int, got {n!r}")
+    _check_count(n, "n", where)
     if not 0.0 <= spread < math.inf:
         raise ValueError(f"{where}: {name} must be a finite number >= 0, got {spread!r}")
+
+
+def _check_count(n: object, name: str, where: str) -> None:
+    """Sizes and counts here and in nanograd.nn: a bool, or a float such as 2.0, is refused too."""
+    if type(n) is not int or n < 1:
+        raise ValueError(f"{where}: {name} must be a positive int, got {n!r}")

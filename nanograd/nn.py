@@ -10,6 +10,7 @@ import math
 import random
 from typing import Callable, Optional, Sequence, Union
 
+from .datasets import _check_count
 from .ops import OPS, REAL
 from .scalar import Scalar, _node
 
@@ -217,11 +218,6 @@ def _values(x: Sequence[Input]) -> Optional[list[float]]:
         else:
             return None
     return values
-
-
-def _check_count(n: object, name: str, where: str) -> None:
-    if type(n) is not int or n < 1:
-        raise ValueError(f"{where}: {name} must be a positive int, got {n!r}")
 
 
 def _check_activation(activation: object) -> Activation:

@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from nanograd.datasets import make_blobs, make_circles, make_moons, minibatches
+from nanograd.nn import Neuron
 
 
 @pytest.mark.parametrize("make", [make_moons, make_circles, make_blobs])
@@ -103,3 +104,13 @@ def test_minibatch_errors():
         minibatches([[1.0]] * 3, [1, 2], 2)
     with pytest.raises(ValueError, match="batch_size must be a positive int, got 0"):
         minibatches([[1.0]], [1], 0)
+    with pytest.raises(ValueError, match="batch_size must be a positive int, got 2.0"):
+        minibatches([[1.0]], [1], 2.0)
+
+
+def test_one_positive_int_check_for_sizes_and_counts():
+    """nn's counts and the data sets' sizes share one check: bools and whole floats are refused."""
+    with pytest.raises(ValueError, match="Neuron: nin must be a positive int, got True"):
+        Neuron(True)
+    with pytest.raises(ValueError, match="make_moons: n must be a positive int, got 10.0"):
+        make_moons(10.0)

@@ -93,6 +93,12 @@ def test_parameters_are_named_parameters_without_the_names():
         assert params == [p for _, p in module.named_parameters()]  # Scalars compare by identity
 
 
+def test_a_layer_on_unusual_inputs_goes_the_plain_way_for_every_neuron():
+    layer = Layer(2, 3, rng=random.Random(0))
+    x = [Fraction(1, 2), Scalar(-1.5)]
+    assert [out.data for out in layer(x)] == [neuron(x).data for neuron in layer.neurons]
+
+
 def test_micrograd_and_second_seed_attribute_names():
     neuron = Neuron(3)
     assert neuron.w is neuron.weights and neuron.b is neuron.bias
