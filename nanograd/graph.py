@@ -47,15 +47,27 @@ def backward(out: Scalar) -> None:
     gc_was_on = gc.isenabled()
     gc.disable()  # the walk makes no reference cycles, so the collector would only slow it down
     try:
-        order = topological_order(out)
-        for node in order:
-            if node.op is not None:
-                node.grad = 0.0
-        out.grad += 1.0
-        _propagate(order)
+        _propagate(start_backward(out))
     finally:
         if gc_was_on:
             gc.enable()
+
+
+def start_backward(out: Scalar) -> list[Scalar]:
+    """The start of every backward pass (whole or step by step), so both keep the same semantics:
+    non-leaf gradients reset, leaf gradients kept to accumulate, out seeded. Returns the order."""
+    order = topological_order(out)
+    for node in order:
+        if node.op is not None:
+            node.grad = 0.0
+    out.grad += 1.0
+    return order
+
+
+def gradient_overflow(node: Scalar) -> NonFiniteError:
+    """The error for a gradient that reached `node` as inf or nan (the caller tests it inline:
+    the test runs once per node)."""
+    return NonFiniteError(f"the gradient at {node_name(node)} overflowed to {node.grad}")
 
 
 def _propagate(order: list[Scalar]) -> None:
@@ -66,7 +78,7 @@ def _propagate(order: list[Scalar]) -> None:
         for node in reversed(order):
             g = node.grad
             if not -inf < g < inf:
-                raise NonFiniteError(f"the gradient at {node_name(node)} overflowed to {g}")
+                raise gradient_overflow(node)
             op = node.op
             if op is None:
                 continue

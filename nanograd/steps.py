@@ -12,8 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple
 
-from .errors import NonFiniteError, node_name
-from .graph import topological_order
+from .graph import gradient_overflow, start_backward, topological_order
 from .local import local_derivatives, node_names
 from .scalar import Scalar
 
@@ -53,16 +52,12 @@ def backward_steps(out: Scalar) -> Iterator[Step]:
     The gradients change as you iterate (non-leaf gradients reset at the start, leaf gradients
     accumulate, as in `backward()`); stopping early leaves them part-way.
     """
-    order = topological_order(out)
-    for node in order:
-        if node.op is not None:
-            node.grad = 0.0
-    out.grad += 1.0
+    order = start_backward(out)
     names = cache(lambda: node_names(order))
     for number, node in enumerate(reversed(order), 1):
         g = node.grad
         if not -math.inf < g < math.inf:
-            raise NonFiniteError(f"the gradient at {node_name(node)} overflowed to {g}")
+            raise gradient_overflow(node)
         contributions = []
         for position, inp, local in local_derivatives(node):
             added = g * local

@@ -139,3 +139,25 @@ def test_steps_name_unlabelled_nodes_as_explain_does():
         name = str(step).split(" ")[2]  # "step N: NAME (op), ..."
         assert name.startswith("v") and f" {name} " in text, (name, text)
     assert str(steps[0]).startswith("step 1: v3 (tanh), grad 1: v2.grad += 1 x ")
+
+
+def test_steps_and_backward_start_and_fail_alike():
+    """One start (reset, seed) and one overflow check for backward() and backward_steps()."""
+    from nanograd.errors import NonFiniteError
+    from nanograd.graph import start_backward
+
+    x = Scalar(3.0, label="x")
+    y = x * 2.0
+    y.grad, x.grad = 5.0, 7.0
+    assert start_backward(y) == [x, y] and (y.grad, x.grad) == (1.0, 7.0)
+
+    x = Scalar(1.0, label="x")
+    small = x * 1e-300
+    small.label = "small"
+    big = small * 1e300 * 1e300  # finite values; d big / d small = 1e600 overflows
+    with pytest.raises(NonFiniteError) as by_backward:
+        big.backward()
+    with pytest.raises(NonFiniteError) as by_steps:
+        list(backward_steps(big))
+    assert str(by_steps.value) == str(by_backward.value) == \
+        "the gradient at node 'small' overflowed to inf"
