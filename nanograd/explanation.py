@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 from .errors import NonFiniteError, node_name
 from .graph import topological_order
-from .local import derivative_label, local_derivative, local_derivatives, local_formula, node_names
+from .local import (derivative_label, derivative_latex, local_derivative, local_derivatives,
+                    local_formula, node_names)
 from .paths import paths_down, walk_paths
 from .scalar import Scalar
 
@@ -55,7 +56,7 @@ class Factor:
     def text(self) -> str:
         """`d e/d d = 1 - e**2 = 0.0265922`."""
         names = self._explanation.names
-        head = f"{_d(names[self.node], names[self.input])} = "
+        head = f"{derivative_label(names[self.node], names[self.input])} = "
         local = self.local
         return head + (f"{self.value:.6g}" if local.is_Number else f"{local} = {self.value:.6g}")
 
@@ -187,8 +188,8 @@ class Explanation:
 
     def __str__(self) -> str:
         o, a = self._heading()
-        lines = [f"{_d(o, a)} = sum over paths from {o} back to {a} of the product of local "
-                 "derivatives (the chain rule)."]
+        lines = [f"{derivative_label(o, a)} = sum over paths from {o} back to {a} of the product "
+                 "of local derivatives (the chain rule)."]
         if self.path_count == 0:
             lines.append(f"No path leads from {o} back to {a}: {o} does not depend on it.")
         elif not self.summarised:
@@ -205,13 +206,13 @@ class Explanation:
                 f"with respect to {a} is the sum over its inputs of (local derivative) x (the input's "
                 f"derivative with respect to {a}), and its path count the sum of theirs.")
             lines.extend(_elide(self.groups, self._group_text, "nodes"))
-        lines.append(f"{_d(o, a)} = {self.total:.6g}" +
+        lines.append(f"{derivative_label(o, a)} = {self.total:.6g}" +
                      (f" (the sum over {_plural(self.path_count, 'path')})" if self.path_count else ""))
         return "\n".join(lines)
 
     def _group_text(self, group: Group) -> str:
         name, a = self.names[group.node], self.names[self.wrt]
-        head = f"  {name} ({_plural(group.paths, 'path')}): {_d(name, a)} = "
+        head = f"  {name} ({_plural(group.paths, 'path')}): {derivative_label(name, a)} = "
         if not group.terms:
             return head + "1"
         terms = " + ".join(f"[{f.text()}] x {t:.6g}" for f, t in group.terms)
@@ -222,7 +223,7 @@ class Explanation:
         from sympy import latex
 
         o, a = self._heading()
-        lines = [f"**${_dlatex(o, a)}$** = the sum over paths from `{o}` back to `{a}` of the "
+        lines = [f"**${derivative_latex(o, a)}$** = the sum over paths from `{o}` back to `{a}` of the "
                  f"product of local derivatives = **{self.total:.6g}**", ""]
         if self.path_count == 0:
             lines.append(f"No path leads from `{o}` back to `{a}`.")
@@ -230,13 +231,13 @@ class Explanation:
             lines += ["| path | local derivatives | product |", "|---|---|---|"]
             for path in self._paths:
                 factors = " · ".join(
-                    f"${_dlatex(self.names[f.node], self.names[f.input])} = {latex(f.local)}$ "
+                    f"${derivative_latex(self.names[f.node], self.names[f.input])} = {latex(f.local)}$ "
                     f"({f.value:.4g})" for f in path.factors)
                 route = " ← ".join(f"`{self.names[n]}`" for n in path.nodes)
                 lines.append(f"| {route} | {factors} | {path.value:.6g} |")
         else:
             lines += [f"{self.path_count} paths: summed node by node (forward from `{a}`).", "",
-                      f"| node | paths to `{a}` | ${_dlatex('node', a)}$ |", "|---|---|---|"]
+                      f"| node | paths to `{a}` | ${derivative_latex('node', a)}$ |", "|---|---|---|"]
             lines += _elide(self.groups, lambda g: f"| `{self.names[g.node]}` | {g.paths} | "
                                                    f"{g.value:.6g} |", "nodes", row=True)
         return "\n".join(lines)
@@ -249,11 +250,12 @@ class Explanation:
         from sympy import latex
 
         o, a = self._heading()
-        parts = [_dlatex(o, a)]
+        parts = [derivative_latex(o, a)]
         if self.summarised or self.path_count == 0 or sum(len(p.factors) for p in self._paths) > 60:
             parts.append(r"\sum_{\text{paths } p} \prod_{(v, u) \in p} \frac{\partial v}{\partial u}")
         else:
-            parts.append(" + ".join(r" \, ".join(_dlatex(self.names[f.node], self.names[f.input])
+            names = self.names
+            parts.append(" + ".join(r" \, ".join(derivative_latex(names[f.node], names[f.input])
                                                  for f in p.factors) or "1" for p in self._paths))
             parts.append(" + ".join(r" \cdot ".join(rf"\left({latex(f.local)}\right)"
                                                     for f in p.factors) or "1" for p in self._paths))
@@ -263,7 +265,8 @@ class Explanation:
 
     def __repr__(self) -> str:
         o, a = self._heading()
-        return f"<Explanation {_d(o, a)} = {self.total:.6g} over {_plural(self.path_count, 'path')}>"
+        return (f"<Explanation {derivative_label(o, a)} = {self.total:.6g} "
+                f"over {_plural(self.path_count, 'path')}>")
 
 
 def explain(out: Scalar, wrt: Scalar, max_paths: int = MAX_PATHS) -> Explanation:
@@ -277,15 +280,6 @@ def explain(out: Scalar, wrt: Scalar, max_paths: int = MAX_PATHS) -> Explanation
         if not isinstance(value, Scalar):
             raise TypeError(f"explain: {name} must be a Scalar, not {type(value).__name__}: {value!r}")
     return Explanation(out, wrt, max_paths)
-
-
-_d = derivative_label  # plain text; _dlatex below is its LaTeX twin
-
-
-def _dlatex(top: str, bottom: str) -> str:
-    from sympy import Symbol, latex
-
-    return rf"\frac{{\partial {latex(Symbol(top))}}}{{\partial {latex(Symbol(bottom))}}}"
 
 
 def _plural(n: int, word: str) -> str:

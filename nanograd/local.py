@@ -62,10 +62,22 @@ def node_names(order: list[Scalar]) -> dict[Scalar, str]:
 def derivative_label(top: str, bottom: str, d: str = "d ") -> str:
     """`d top/d bottom` (or with d="∂", `∂top/∂bottom`); names that are expressions (parsed
     text such as `w*x + b`) go in parentheses, so the fraction reads one way only."""
-    def group(name: str) -> str:
-        return name if name.replace(".", "_").isidentifier() else f"({name})"
+    return f"{d}{group(top, top)}/{d}{group(bottom, bottom)}"
 
-    return f"{d}{group(top)}/{d}{group(bottom)}"
+
+def derivative_latex(top: str, bottom: str) -> str:
+    """`derivative_label` in LaTeX, a fraction of partials, grouping expressions the same way."""
+    from sympy import Symbol, latex
+
+    def tex(name: str) -> str:
+        return group(name, latex(Symbol(name)), r"\left(", r"\right)")
+
+    return rf"\frac{{\partial {tex(top)}}}{{\partial {tex(bottom)}}}"
+
+
+def group(name: str, shown: str, left: str = "(", right: str = ")") -> str:
+    """`shown` (how `name` is written), bracketed when `name` is an expression, not one symbol."""
+    return shown if name.replace(".", "_").isidentifier() else f"{left}{shown}{right}"
 
 
 def local_formula(node: Scalar, position: int, names: dict[Scalar, str]):

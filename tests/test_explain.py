@@ -216,3 +216,17 @@ def test_too_many_paths_names_unlabelled_nodes_as_backward_errors_do():
     with pytest.raises(TooManyPathsError, match="8 paths lead from an unlabelled tanh node back to "
                                                 "an unlabelled leaf node"):
         explain(out, wrt=x, max_paths=4).paths
+
+
+def test_names_that_are_expressions_are_grouped_in_text_and_latex():
+    """A label such as `w*x + b` reads one way only: d (w*x + b)/d w, and \\left( \\right) in LaTeX."""
+    w, x, b = Scalar(0.5, label="w"), Scalar(2.0, label="x"), Scalar(-1.0, label="b")
+    act = w * x + b
+    act.label = "w*x + b"
+    out = act.tanh()
+    out.label = "y"
+    e = explain(out, wrt=w)
+    assert "d y/d (w*x + b) = 1 - y**2" in str(e)
+    assert r"\frac{\partial y}{\partial \left(w*x + b\right)}" in e.markdown()
+    assert r"\frac{\partial y}{\partial \left(w*x + b\right)}" in e._repr_latex_()
+    assert r"\frac{\partial y}{\partial w}" in e.markdown()
