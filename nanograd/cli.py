@@ -151,17 +151,13 @@ def _draw(out: Scalar, path: Path) -> Path:
     """Render `out` to `path`; where that cannot be done yet, its Graphviz source beside it (.dot)."""
     import graphviz
 
+    from .rendering import render
+
     try:
-        from .rendering import render
-    except ModuleNotFoundError as error:
-        if error.name != "nanograd.rendering":
-            raise
-    else:
-        try:
-            render(out, path)
-            return path
-        except graphviz.ExecutableNotFound:  # Graphviz's programs are not installed
-            pass
+        render(out, path)
+        return path
+    except graphviz.ExecutableNotFound:  # Graphviz's programs are not installed
+        pass
     source = path.with_suffix(".dot")
     draw_dot(out).save(source)
     return source

@@ -27,18 +27,6 @@ def paths_down(order: list[Scalar], target: Scalar) -> dict[Scalar, int]:
     return down
 
 
-def paths_up(order: list[Scalar]) -> dict[Scalar, int]:
-    """For each node of `order`, the number of paths to it from the output (the last node)."""
-    up: dict[Scalar, int] = {node: 0 for node in order}
-    if order:
-        up[order[-1]] = 1
-    for node in reversed(order):
-        for i in node.inputs:
-            if isinstance(i, Scalar):
-                up[i] += up[node]
-    return up
-
-
 def walk_paths(out: Scalar, target: Scalar, down: dict[Scalar, int]) -> Iterator[list[Edge]]:
     """Every path from `out` to `target`, as its edges from `out` down, depth first, in operand order.
 
