@@ -101,6 +101,17 @@ def _propagate(order: list[Scalar]) -> None:
         raise derivative_error(node, error) from None
 
 
+MAX_INDENT = 40  # levels of indentation in format_tree; deeper lines say their depth instead
+
+
+def _indent(depth: int) -> str:
+    """Four spaces a level up to MAX_INDENT levels, then `[depth N]`: a deep chain's text then
+    grows linearly with its depth, not quadratically."""
+    if depth <= MAX_INDENT:
+        return "    " * depth
+    return f"{'    ' * MAX_INDENT}[depth {depth}] "
+
+
 def format_tree(out: Scalar, max_nodes: int = 200) -> str:
     """The graph as nested, indented text, the second seed's view: data, grad, label, op, inputs.
 
@@ -111,7 +122,7 @@ def format_tree(out: Scalar, max_nodes: int = 200) -> str:
     written, elided = 0, False
     while stack:
         item, depth, tail = stack.pop()
-        pad = "    " * depth
+        pad = _indent(depth)
         if isinstance(item, str):  # the closing line of a node with inputs
             lines.append(pad + item)
         elif not isinstance(item, Scalar):  # a constant operand

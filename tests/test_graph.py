@@ -304,7 +304,8 @@ def test_million_node_chain(default_recursion_limit):
     text = format_tree(y)
     lines = text.splitlines()
     assert lines[0].startswith("Scalar(")
-    assert sum(line.lstrip().startswith("Scalar(") for line in lines) == 200
+    # past 40 levels a line says its depth instead of indenting further
+    assert sum(bool(re.match(r" *(\[depth \d+\] )?Scalar\(", line)) for line in lines) == 200
     assert any("..." in line for line in lines)
     assert "label='x'" not in text  # elided: the leaf is a million levels down
     del order, text, lines, y
@@ -443,3 +444,17 @@ def test_error_helpers_name_nodes_one_way():
         "div(x = 0.0, 0): division by zero"
     with pytest.raises(DivisionByZeroError, match="at an unlabelled sqrt node is infinite"):
         r.backward()
+
+
+def test_format_tree_of_a_deep_chain_caps_the_indentation():
+    """Indentation stops at 40 levels (deeper lines say their depth), so 10,000 nodes stay small."""
+    y = Scalar(0.5, label="x")
+    for _ in range(9_999):
+        y = y + 1
+    text = format_tree(y, max_nodes=10_000)
+    assert len(text) < 8_000_000  # about 600 bytes a node; uncapped, some 600 MB
+    lines = text.splitlines()
+    assert lines[40].startswith(" " * 160 + "Scalar(")
+    assert lines[41].startswith(" " * 160 + "[depth 41] Scalar(")
+    assert "[depth 9999] Scalar(data=0.5, grad=0.0, label='x')," in text
+    assert "..." not in text  # every node written
