@@ -31,7 +31,7 @@ import threading
 import tracemalloc
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 try:
     from . import common  # imported as benchmarks.bench_core

@@ -32,7 +32,7 @@ X1 = [[1, 2, 3], [6, 3, 5], [21, 11, 13], [5, 3, 7]]  # seed one's data, first 4
 Y1 = [1, -1, -1, 1]
 
 
-def seed_mlp_loss(sizes: list[int] = [4, 4, 1]) -> tuple[Scalar, list[Scalar]]:
+def seed_mlp_loss(sizes: tuple[int, ...] = (4, 4, 1)) -> tuple[Scalar, list[Scalar]]:
     random.seed(0)
     net = MLP(3, sizes)
     params = net.params()
@@ -102,12 +102,13 @@ def bench_gradients(rounds: int) -> None:
         ours.append(t)
         clear_cache()
         expr = loss.expr  # built outside sympy's timing: it is the input sympy.diff is given
-        t, diffs = timed(lambda: [sympy.diff(expr, s) for s in symbols])
+        t, diffs = timed(lambda expr=expr: [sympy.diff(expr, s) for s in symbols])
         theirs.append(t)
     o, s = statistics.median(ours), statistics.median(theirs)
     print(f"41 gradients of seed one's MLP loss ({len(params)} parameters, 4 samples), median of {rounds}")
     print(f"  grad_expr {o:.3f} s, sympy.diff x{len(params)} {s:.3f} s: ratio {s / o:.1f}x"
-          f"   (requirement: at least 10x; rounds: {', '.join(f'{b / a:.1f}x' for a, b in zip(ours, theirs))})")
+          f"   (requirement: at least 10x; rounds: "
+          f"{', '.join(f'{b / a:.1f}x' for a, b in zip(ours, theirs))})")
     from nanograd import evaluate
 
     worst = max(abs(evaluate(g, loss) - p.grad) / abs(p.grad) for g, p in zip(grads, params))

@@ -14,10 +14,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nanograd.examples import seed_example
-from nanograd.explanation import explain
-from nanograd.graph import topological_order
-from nanograd.rendering import render
+from nanograd.core import topological_order
+from nanograd.drawing import render
+from nanograd.teaching import explain, worked_example
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,7 +25,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="folder for the pictures (made if missing)")
     args = parser.parse_args(argv)
 
-    m = seed_example()
+    m = worked_example()
     m.backward()
     nodes = {node.label: node for node in topological_order(m)}
     explanation = explain(m, wrt=nodes["a"])

@@ -14,7 +14,8 @@ import argparse
 from pathlib import Path
 
 from nanograd import Scalar
-from nanograd.steps import backward_steps, render_steps
+from nanograd.drawing import render_steps
+from nanograd.teaching import backward_steps
 
 
 def seed_two() -> dict[str, Scalar]:

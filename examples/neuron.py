@@ -16,10 +16,9 @@ import random
 from pathlib import Path
 
 from nanograd import Scalar
+from nanograd.drawing import draw_model, render
 from nanograd.nn import MLP
-from nanograd.rendering import render
 from nanograd.symbolic import evaluate, grad_expr
-from nanograd.viz import draw_model
 
 
 def main(argv: list[str] | None = None) -> None:

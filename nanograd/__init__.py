@@ -1,34 +1,77 @@
-"""nanograd: one graph of Scalars, numeric gradients by backprop and closed forms by symbolic backprop."""
-from .errors import DivisionByZeroError, DomainError, NanogradError, NonFiniteError
-from .graph import backward, format_tree, topological_order
-from .ops import OPS, Op
-from .scalar import Scalar
-from .viz import draw_dot, draw_model
-from .rendering import render, save_plot
-from .explanation import explain
-from .steps import backward_steps, render_steps
-from . import datasets, losses, nn, optim
+"""nanograd: one graph of Scalars, numeric gradients by backprop and closed forms by symbolic backprop.
 
-# Imported on first use, so numeric work never pays for importing sympy.
+This module is the public facade. The layers beneath it, each a package that imports only those
+below it: `core` (the table of operations, Scalar, the walks) <- `symbolic` (closed forms, sympy)
+<- `teaching` (local derivatives, paths, explanations, steps) <- `drawing` (graphviz) <- `nn`
+(modules, losses, optimizers, data) <- `calculus` (reading typed math, checking hand derivatives)
+<- `testing` (hypothesis strategies and oracles) <- `cli`. What needs sympy or graphviz is loaded
+on first use, so numeric work never pays for it.
+"""
+import sys
+from importlib import import_module
+from typing import Any
+
+from .calculus.parse import parse
+from .core import OPS, Op, Scalar, apply, backward, format_tree, topological_order
+from .errors import (
+    DivisionByZeroError,
+    DomainError,
+    GradientCheckError,
+    InputError,
+    LargeGraphWarning,
+    NanogradError,
+    NonFiniteError,
+    ParseError,
+    RenderError,
+    SymbolClashError,
+    TooManyPathsError,
+    UnsupportedExpressionError,
+)
+from .nn import datasets, losses, optim
+from .teaching import backward_steps, explain
+
+
+def _closed_form(node: Scalar) -> Any:
+    """This node's closed form (a sympy expression in the leaf symbols), built on demand."""
+    from .symbolic import expr_of  # sympy: loaded on first use
+
+    return expr_of(node)
+
+
+# The core knows nothing of sympy: the facade, which sees every layer, gives Scalar its closed form.
+Scalar.expr = property(_closed_form)  # type: ignore[assignment]
+
+# `import nanograd.losses` (and optim, datasets) keeps working: they are the nn package's modules.
+for _module in (datasets, losses, optim):
+    sys.modules[f"{__name__}.{_module.__name__.rsplit('.', 1)[1]}"] = _module
+
+# Imported on first use, so numeric work never pays for importing sympy or graphviz.
 _LAZY = {
     **{name: "symbolic" for name in (
         "grad_expr", "hessian_expr", "from_sympy", "evaluate", "grad_function",
-        "GradientFunction", "leaf_values", "SymbolClashError", "UnsupportedExpressionError")},
-    "verify": "verification", "Verification": "verification",
+        "GradientFunction", "leaf_values")},
+    **{name: "drawing" for name in (
+        "draw_dot", "draw_model", "render", "save_plot", "render_steps", "NoRendererError")},
+    "verify": "calculus.verification", "Verification": "calculus.verification",
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from importlib import import_module
-
-        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
     raise AttributeError(f"module 'nanograd' has no attribute {name!r}")
 
 
 __all__ = [
-    *_LAZY, "Scalar", "OPS", "Op", "backward", "topological_order", "format_tree",
-    "draw_dot", "draw_model", "render", "save_plot", "explain", "backward_steps", "render_steps",
-    "nn", "losses", "optim", "datasets",
-    "NanogradError", "DomainError", "DivisionByZeroError", "NonFiniteError",
+    *_LAZY, "Scalar", "OPS", "Op", "apply", "backward", "topological_order", "format_tree",
+    "explain", "backward_steps", "parse", "nn", "losses", "optim", "datasets",
+    "NanogradError", "DomainError", "DivisionByZeroError", "NonFiniteError", "ParseError",
+    "InputError", "SymbolClashError", "UnsupportedExpressionError", "TooManyPathsError",
+    "RenderError", "GradientCheckError", "LargeGraphWarning",
 ]
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

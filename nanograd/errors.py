@@ -1,4 +1,11 @@
-"""Exceptions that say what went wrong in the user's terms: the operation, the values, the node."""
+"""Every exception and warning nanograd raises on purpose, and the helpers that word them.
+
+Each error derives from `NanogradError`, so `except NanogradError` catches all of nanograd's own
+errors, and keeps its standard base (`DomainError` is a ValueError), so code written for Python's
+errors keeps working. Messages say what went wrong in the user's terms: the operation, the values,
+the node. (One exception lives with its layer: `nanograd.drawing.NoRendererError` also derives from
+graphviz's ExecutableNotFound, and this module imports no graphviz.)
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -18,6 +25,48 @@ class DivisionByZeroError(NanogradError, ZeroDivisionError):
 
 class NonFiniteError(NanogradError, OverflowError):
     """A result was not a finite number (exp(1000)); nanograd never hands out a silent inf or nan."""
+
+
+class ParseError(NanogradError, ValueError):
+    """Text that is not an expression nanograd reads; `str()` shows where, with a caret."""
+
+    def __init__(self, reason: str, text: str, start: int, end: int | None = None) -> None:
+        self.reason, self.text, self.start = reason, text, start
+        self.end = max(end if end is not None else start + 1, start + 1)
+        super().__init__(f"column {start + 1}: {reason}\n{pointer(text, start, self.end)}")
+
+
+class InputError(NanogradError, ValueError):
+    """Input that cannot be used (a variable the expression lacks, a malformed point), said in
+    the user's terms; the command line exits with status 2 on it."""
+
+
+class SymbolClashError(NanogradError, ValueError):
+    """Two different leaves of one graph would be the same variable in a closed form."""
+
+
+class UnsupportedExpressionError(NanogradError, ValueError):
+    """The expression uses a function that is not an operation of nanograd's table."""
+
+
+class TooManyPathsError(NanogradError, ValueError):
+    """The paths were summarised, not listed: there are too many to hold."""
+
+
+class RenderError(NanogradError, RuntimeError):
+    """The layout program failed on a drawing, or took longer than the time allowed."""
+
+
+class GradientCheckError(NanogradError, AssertionError):
+    """A user's function whose gradients disagree; the message holds a minimal counterexample.
+
+    An AssertionError too, so test runners report it as a failed check, not a crash; raised
+    explicitly, so it holds under `python -O`.
+    """
+
+
+class LargeGraphWarning(UserWarning):
+    """A graph had too many nodes to draw whole; the drawing shows those nearest the output."""
 
 
 def describe(value: object) -> str:
@@ -57,3 +106,14 @@ def derivative_error(node: Any, error: Exception) -> Exception:
     if isinstance(error, OverflowError):
         return NonFiniteError(f"{where} is too large for a float")
     return DomainError(f"{where} is undefined; {op.name} needs {op.domain}")
+
+
+def pointer(text: str, start: int, end: int, width: int = 72) -> str:
+    """The text (a window of it, when long) over carets under columns start..end-1."""
+    left = max(0, min(start - width // 3, len(text) - width))
+    # unprintable characters are shown as '?': echoing them could drive the user's terminal
+    shown = "".join(ch if ch.isprintable() else "?" for ch in text[left:left + width])
+    before = "..." if left else ""
+    after = "..." if left + width < len(text) else ""
+    carets = "^" * max(1, min(end, left + width + 1) - start)
+    return f"  {before}{shown}{after}\n  {' ' * (len(before) + start - left)}{carets}"

@@ -33,7 +33,7 @@ def test_demo_prints_every_node_with_value_and_gradient(demo_run, seed_one_refer
             assert label not in rows, f"{label} printed twice"
             rows[label] = (op, float(value), float(grad))
     assert list(rows) == list("abcdefghijklm")  # every label, in topological order
-    for label, (op, value, grad) in rows.items():
+    for label, (_op, value, grad) in rows.items():
         assert math.isclose(value, values[label], abs_tol=1e-5), label
         # the gradient against central finite differences computed here, with plain math
         assert math.isclose(grad, grads[label], rel_tol=1e-5, abs_tol=1e-7), (label, grad)

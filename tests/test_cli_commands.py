@@ -215,7 +215,8 @@ HOSTILE = [
 
 def test_code_is_never_run_and_leaves_no_trace(tmp_path):
     commands = [["diff", text, "--wrt", "x"] for text in HOSTILE]
-    commands += [["verify", "x", "--wrt", "x", "--claim", HOSTILE[0]], ["diff", "x", "--at", f"x={HOSTILE[0]}"]]
+    commands += [["verify", "x", "--wrt", "x", "--claim", HOSTILE[0]],
+                 ["diff", "x", "--at", f"x={HOSTILE[0]}"]]
     for run in nanograd_all(commands, [tmp_path] * len(commands)):
         assert_clean_failure(run)
         assert "^" in run.stderr, run.stderr  # the caret under the offending column

@@ -13,18 +13,16 @@ import pytest
 import sympy
 from hypothesis import given
 
-from nanograd import Scalar
-from nanograd.examples import seed_example
-from nanograd.explanation import TooManyPathsError, explain
-from nanograd.graph import topological_order
-from nanograd.symbolic import grad_expr, leaf_values
-from nanograd.testing import (EXACT, FINITE_DIFFERENCE, central_difference, close, graphs,
-                              value_of)
+from nanograd import Scalar, TooManyPathsError, explain
+from nanograd.core import topological_order
+from nanograd.symbolic import leaf_values
+from nanograd.teaching import worked_example
+from nanograd.testing import EXACT, FINITE_DIFFERENCE, central_difference, close, graphs, value_of
 
 
 @pytest.fixture
 def seed():
-    m = seed_example()
+    m = worked_example()
     m.backward()
     return m, {n.label: n for n in topological_order(m)}
 

@@ -11,8 +11,8 @@ import sympy
 
 import nanograd
 from nanograd import Scalar
-from nanograd.examples import seed_example
-from nanograd.graph import topological_order
+from nanograd.core import topological_order
+from nanograd.teaching import worked_example
 
 X, Y, Z = sympy.symbols("x y z", real=True)
 VALUES = {X: 1.3, Y: 0.7, Z: -0.4}
@@ -215,7 +215,7 @@ def _graph_all_ops():
 
 
 def _graph_seed_one():
-    m = seed_example()
+    m = worked_example()
     return m, [n for n in topological_order(m) if n.is_leaf]
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import nanograd
 from nanograd import Scalar, format_tree, topological_order
-from nanograd.examples import seed_example
+from nanograd.teaching import worked_example
 
 
 def reachable(out: Scalar) -> dict[int, Scalar]:
@@ -123,7 +123,7 @@ def test_backward_on_random_graphs_matches_finite_differences_at_every_node(seed
 # -- topological order ----------------------------------------------------------------------
 
 def test_seed_one_order_is_a_to_m():
-    out = seed_example()
+    out = worked_example()
     order = topological_order(out)
     assert [node.label for node in order] == list("abcdefghijklm")
     assert_topological(out, order)
@@ -429,8 +429,8 @@ def test_a_subclass_of_scalar_is_a_node_not_a_constant():
 
 def test_error_helpers_name_nodes_one_way():
     """One place for the error helpers: a labelled node by its label, an unlabelled one by its op."""
+    from nanograd.core.ops import OPS
     from nanograd.errors import DivisionByZeroError, derivative_error, forward_error, node_name
-    from nanograd.ops import OPS
 
     x = Scalar(0.0, label="x")
     r = x.sqrt()

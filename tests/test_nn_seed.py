@@ -161,10 +161,10 @@ def test_seed_worked_example_runs_verbatim(seed_one_reference):
 
 
 def test_seed_example_in_the_package_matches_the_seed(seed_one_reference):
-    from nanograd.examples import seed_example
+    from nanograd.teaching import worked_example
 
     values, grads = seed_one_reference
-    m = seed_example()
+    m = worked_example()
     m.backward()
     nodes = {n.label: n for n in nanograd.topological_order(m)}
     assert sorted(nodes) == list("abcdefghijklm")

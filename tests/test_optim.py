@@ -185,7 +185,7 @@ def test_second_seeds_minibatch_loop():
 
     before = full_loss()
     rng = random.Random(0)
-    for epoch in range(60):
+    for _epoch in range(60):
         for x_batch, y_batch in minibatches(xs, ys, batch_size=2, rng=rng):
             y_preds = [n(i) for i in x_batch]
             optimizer.zero_grad()

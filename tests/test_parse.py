@@ -1,4 +1,4 @@
-"""nanograd.parse: the restricted parser of typed expressions, in process.
+"""nanograd.calculus.parse: the restricted parser of typed expressions, in process.
 
 Oracles: Python itself for precedence (the same text written as Python code over sympy symbols
 or numbers), sympy's evalf for values, and the graph's own closed form for the sympy side.
@@ -14,8 +14,8 @@ import sympy
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from nanograd import OPS, DomainError, Scalar
-from nanograd.parse import FUNCTIONS, LIMITS, Limits, ParseError, parse
+from nanograd import OPS, DomainError, ParseError, Scalar
+from nanograd.calculus import FUNCTIONS, LIMITS, Limits, parse
 from nanograd.symbolic.backprop import DEEP_GRAPH
 
 x, y, z = sympy.symbols("x y z", real=True)

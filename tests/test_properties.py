@@ -11,9 +11,21 @@ from hypothesis import strategies as st
 
 from nanograd import OPS, Scalar, grad_expr, leaf_values
 from nanograd.testing import (
-    EXACT, FINITE_DIFFERENCE, GradientCheckError, RandomGraph, check_against_finite_differences,
-    check_against_sympy_diff, check_forward, check_gradients, check_hessian,
-    check_intermediate_adjoints, check_leaf_gradients, check_round_trip, close, graphs, value_of,
+    EXACT,
+    FINITE_DIFFERENCE,
+    GradientCheckError,
+    RandomGraph,
+    check_against_finite_differences,
+    check_against_sympy_diff,
+    check_forward,
+    check_gradients,
+    check_hessian,
+    check_intermediate_adjoints,
+    check_leaf_gradients,
+    check_round_trip,
+    close,
+    graphs,
+    value_of,
 )
 
 
@@ -118,7 +130,7 @@ PLANTS = {
 def _is_a_mistake(op, position: int, planted) -> bool:
     """A plant that equals the true rule all over the op's safe ranges (-0 for a rule that is
     0) is no mistake; probe a small grid of points there."""
-    from nanograd.ops import REAL
+    from nanograd.core.ops import REAL
 
     grids = [[lo + (hi - lo) * f for lo, hi in ranges for f in (0.3, 0.7)] for ranges in op.safe]
     for args in itertools.product(*grids):

@@ -12,13 +12,11 @@ from pathlib import Path
 import graphviz
 import pytest
 
-from nanograd import Scalar
-from nanograd.examples import seed_example
-from nanograd.graph import topological_order
+from nanograd import RenderError, Scalar
+from nanograd.core import topological_order
+from nanograd.drawing import NoRendererError, draw_dot, draw_model, find_renderer, pipe, render, save_plot
 from nanograd.nn import MLP
-from nanograd.rendering import (NoRendererError, RenderError, find_renderer, pipe, render,
-                             save_plot)
-from nanograd.viz import draw_dot, draw_model
+from nanograd.teaching import worked_example
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -33,7 +31,7 @@ def no_system_graphviz(monkeypatch, tmp_path):
 
 @pytest.fixture
 def seed():
-    m = seed_example()
+    m = worked_example()
     m.backward()
     return m
 

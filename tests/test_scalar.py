@@ -6,9 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from nanograd import (OPS, DivisionByZeroError, DomainError, NanogradError, NonFiniteError,
-                      Scalar)
-
+from nanograd import OPS, DivisionByZeroError, DomainError, NanogradError, NonFiniteError, Scalar
 
 # -- what a Scalar stores -----------------------------------------------------------------------
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 
 from nanograd import Scalar
-from nanograd.examples import seed_example
-from nanograd.graph import topological_order
-from nanograd.steps import backward_steps, render_steps
+from nanograd.core import topological_order
+from nanograd.drawing import render_steps
+from nanograd.teaching import backward_steps, worked_example
 from nanograd.testing import graphs
 
 
@@ -22,12 +22,12 @@ def grads(out: Scalar) -> list[float]:
 
 def test_seed_one_step_by_step_ends_where_backward_does(seed_one_reference):
     values, _ = seed_one_reference
-    m = seed_example()
+    m = worked_example()
     steps = list(backward_steps(m))
     order = topological_order(m)
     assert [s.node for s in steps] == order[::-1]  # one per node, output first
     assert [s.number for s in steps] == list(range(1, 14))
-    reference = seed_example()
+    reference = worked_example()
     reference.backward()
     assert grads(m) == grads(reference)  # exactly: the same arithmetic in the same order
     e_step = next(s for s in steps if s.node.label == "e")
@@ -107,7 +107,7 @@ def test_a_long_chain_step_by_step():
 
 
 def test_render_steps_writes_a_frame_per_step_with_the_current_node_marked(tmp_path):
-    m = seed_example()
+    m = worked_example()
     frames = render_steps(m, tmp_path / "frames")
     assert [f.name for f in frames] == [f"step_{k:03d}.svg" for k in range(1, 14)]
     svg = "{http://www.w3.org/2000/svg}"
@@ -119,7 +119,7 @@ def test_render_steps_writes_a_frame_per_step_with_the_current_node_marked(tmp_p
                   and any(p.get("fill") == "#ffe08a" for p in g)]
         assert marked, frame  # the current node (and its operation) filled
     # the last frame shows every gradient as backward() leaves them
-    reference = seed_example()
+    reference = worked_example()
     reference.backward()
     last = [t.text for t in ElementTree.parse(frames[-1]).getroot().iter(f"{svg}text")]
     for node in topological_order(reference):
@@ -143,8 +143,8 @@ def test_steps_name_unlabelled_nodes_as_explain_does():
 
 def test_steps_and_backward_start_and_fail_alike():
     """One start (reset, seed) and one overflow check for backward() and backward_steps()."""
+    from nanograd.core.walks import start_backward
     from nanograd.errors import NonFiniteError
-    from nanograd.graph import start_backward
 
     x = Scalar(3.0, label="x")
     y = x * 2.0

@@ -14,8 +14,8 @@ import sympy
 
 import nanograd
 from nanograd import OPS, NanogradError, Scalar
-from nanograd.examples import seed_example
-from nanograd.graph import topological_order
+from nanograd.core import topological_order
+from nanograd.teaching import worked_example
 
 X, Y, Z = sympy.symbols("x y z", real=True)
 
@@ -199,7 +199,7 @@ def _apply(op, *args):
         return getattr(args[0], op.name)()
     if op.name in _OPERATORS:
         return _OPERATORS[op.name](*args)
-    from nanograd.scalar import _binary  # a binary op with no Python operator yet
+    from nanograd.core.scalar import _binary  # a binary op with no Python operator yet
 
     return _binary(op, *args)
 
@@ -361,7 +361,7 @@ def _seed_one_m(a: float, b: float, k: float) -> float:
 
 
 def test_seed_example_closed_forms():
-    m = seed_example()
+    m = worked_example()
     leaves = {n.label: n for n in topological_order(m) if n.is_leaf}
     assert set(leaves) == {"a", "b", "k"}
     A, B, K = map(real, "abk")
@@ -383,7 +383,7 @@ def test_seed_example_closed_forms():
 
 
 def test_seed_example_intermediates_have_adjoints_equal_to_their_grads():
-    m = seed_example()
+    m = worked_example()
     m.backward()
     for node in topological_order(m):
         expr = nanograd.grad_expr(m, wrt=node)

@@ -216,7 +216,7 @@ def test_forward_and_backward_never_import_sympy():
         import sys
         import nanograd
         from nanograd import Scalar
-        from nanograd.examples import seed_example
+        from nanograd.teaching import worked_example
 
         a = Scalar(0.7, label="a")
         b = Scalar(1.9)
@@ -226,7 +226,7 @@ def test_forward_and_backward_never_import_sympy():
                 out = out + getattr(b, name)()
         out = (out * a - b / 2 + a ** 2 + 2 ** b) ** 2
         out.backward()
-        m = seed_example()
+        m = worked_example()
         m.backward()
         repr(out); nanograd.format_tree(out); nanograd.topological_order(out)
         model = nanograd.nn.MLP(2, [3, 1])

@@ -10,7 +10,7 @@ import pytest
 graphviz = pytest.importorskip("graphviz")
 
 from nanograd import Scalar, draw_dot  # noqa: E402
-from nanograd.examples import seed_example  # noqa: E402
+from nanograd.teaching import worked_example  # noqa: E402
 
 NODE = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|[^\s\[]+)\s*\[(.*)\]\s*$')
 EDGE = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|\S+)\s*->\s*("(?:[^"\\]|\\.)*"|\S+)\s*(\[.*\])?\s*$')
@@ -90,7 +90,7 @@ def test_returns_a_digraph_without_rendering():
 
 
 def test_seed_one_has_a_record_per_scalar_with_label_data_grad():
-    m = seed_example()
+    m = worked_example()
     m.backward()
     by_label = {}
     stack = [m]
@@ -112,7 +112,7 @@ def test_seed_one_has_a_record_per_scalar_with_label_data_grad():
 
 
 def test_seed_one_op_nodes_constants_and_edges():
-    m = seed_example()
+    m = worked_example()
     dot = draw_dot(m)
     nodes, edges = parse_source(dot.source)
     shapes = Counter(a.get("shape") for a in nodes.values())

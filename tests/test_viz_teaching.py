@@ -12,11 +12,12 @@ import graphviz
 import pytest
 import sympy
 
-from nanograd import Scalar
-from nanograd.examples import seed_example
-from nanograd.graph import topological_order
+from nanograd import LargeGraphWarning, Scalar
+from nanograd.core import topological_order
+from nanograd.drawing import Digraph, draw_dot, draw_model
+from nanograd.drawing.dot import abbreviate
 from nanograd.nn import MLP
-from nanograd.viz import Digraph, LargeGraphWarning, abbreviate, draw_dot, draw_model
+from nanograd.teaching import worked_example
 
 QUOTED = r'"(?:[^"\\]|\\.)*"'
 ID = rf'{QUOTED}|[^\s\[\]"-]+'
@@ -54,7 +55,7 @@ def records(dot) -> dict[str, list[str]]:
     """{first field (the node's name): fields} for every Scalar's record."""
     nodes, _ = parse(dot)
     found = {}
-    for nid, attributes in nodes.items():
+    for _nid, attributes in nodes.items():
         if attributes.get("shape") == "record":
             f = fields(attributes["label"])
             found[f[0]] = f
@@ -68,7 +69,7 @@ def record_ids(dot) -> dict[str, str]:
 
 @pytest.fixture
 def seed():
-    m = seed_example()
+    m = worked_example()
     m.backward()
     return m, {n.label: n for n in topological_order(m)}
 
@@ -181,7 +182,7 @@ def test_show_expr_adds_each_results_closed_form(seed):
 def test_long_closed_forms_are_cut_to_the_width():
     x = Scalar(0.5, label="x")
     y = x
-    for i in range(300):  # deep enough that printing a whole closed form would recurse in sympy
+    for _i in range(300):  # deep enough that printing a whole closed form would recurse in sympy
         y = (y * 0.5 + x).tanh()
     recs = records(draw_dot(y, show_expr=True, expr_width=30))
     assert len(recs) == 901

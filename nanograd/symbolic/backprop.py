@@ -10,10 +10,12 @@ from typing import Sequence, Union
 import sympy
 from sympy.core.parameters import evaluate as sympy_evaluation
 
-from ..graph import topological_order
-from ..scalar import Scalar
+from ..core.scalar import Scalar
+from ..core.walks import topological_order
+from ..errors import NanogradError
 from .algebra import SYMBOLIC, constant
-from .leaves import is_variable, leaf_symbols
+from .convert import from_sympy
+from .leaves import is_variable, leaf_symbol, leaf_symbols, leaf_values
 
 Wrt = Union[Scalar, Sequence[Scalar], None]
 
@@ -132,10 +134,6 @@ def hessian_expr(out: Scalar, wrt: Sequence[Scalar]) -> sympy.Matrix:
     values; where a first derivative cannot be evaluated there (sqrt'(0) is infinite, say), its
     row is differentiated by sympy.diff instead.
     """
-    from ..errors import NanogradError
-    from .convert import from_sympy
-    from .leaves import leaf_symbol, leaf_values
-
     targets = _targets(wrt)
     for t in targets:
         if not is_variable(t):

@@ -8,13 +8,10 @@ from typing import Any, Callable, Mapping
 
 import sympy
 
-from ..ops import OPS
-from ..scalar import Scalar, apply
+from ..core.ops import OPS
+from ..core.scalar import Scalar, apply
+from ..errors import UnsupportedExpressionError
 from .algebra import SYMBOLIC
-
-
-class UnsupportedExpressionError(ValueError):
-    """The expression uses a function that is not an operation of nanograd's table."""
 
 
 def _functions() -> dict[tuple, str]:

@@ -5,19 +5,17 @@ tens of seconds where a cse'd lambdify takes milliseconds.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping, Sequence, Union
 
 import sympy
 
-import math
-
-from ..errors import DivisionByZeroError, DomainError, NonFiniteError
-from ..scalar import Scalar
+from ..core.scalar import Scalar
+from ..errors import DivisionByZeroError, DomainError, NonFiniteError, UnsupportedExpressionError
 from .algebra import MATH_MODULES
 from .backprop import grad_expr
-from .convert import UnsupportedExpressionError, from_sympy
+from .convert import from_sympy
 from .leaves import leaf_values
-
 
 Values = Union[Scalar, Mapping[Any, float]]
 

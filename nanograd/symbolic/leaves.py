@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
 import sympy
 
-from ..scalar import Scalar
+from ..core.scalar import Scalar
+from ..core.walks import topological_order
+from ..errors import SymbolClashError
 
 _auto_numbers = itertools.count(1)
-
-
-class SymbolClashError(ValueError):
-    """Two different leaves of one graph would be the same variable in a closed form."""
 
 
 class AutoSymbol(sympy.Symbol):
@@ -60,8 +57,6 @@ def leaf_symbols(nodes: list[Scalar]) -> dict[Scalar, sympy.Expr]:
 
 def leaf_values(out: Scalar) -> dict[sympy.Symbol, float]:
     """The current value of each variable leaf of `out`'s graph, keyed by its symbol."""
-    from ..graph import topological_order
-
     symbols = leaf_symbols(topological_order(out))
     return {s: leaf.data for leaf, s in symbols.items() if isinstance(s, sympy.Symbol)}
 

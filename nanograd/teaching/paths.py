@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .scalar import Scalar
+from ..core.scalar import Scalar
 
 Edge = tuple[Scalar, int, Scalar]  # (node, position of the input, input)
 

@@ -1,4 +1,4 @@
-"""Walks over a computation graph: topological order, numeric backprop, and the nested text view.
+"""Walks over a computation graph: topological order and numeric backprop.
 
 Every walk here is iterative (an explicit stack), so a chain of a million nodes is fine.
 """
@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import gc
 import math
+from typing import TypeVar
 
-from .errors import NonFiniteError, derivative_error, node_name
+from ..errors import NonFiniteError, derivative_error, node_name
+from .node import Node
 from .ops import REAL
-from .scalar import Scalar
 
 _INF = math.inf
+N = TypeVar("N", bound=Node)
 
 
-def topological_order(out: Scalar) -> list[Scalar]:
+def topological_order(out: N) -> list[N]:
     """Every node `out` depends on, each after all of its inputs (first input first); `out` last."""
-    if not isinstance(out, Scalar):
+    if not isinstance(out, Node):
         raise TypeError(f"expected a Scalar, got {type(out).__name__}")
-    order: list[Scalar] = []
+    order: list[N] = []
     seen = {out}
     stack = [out]
     # Bound methods in locals: this loop runs once per node and again per input.
@@ -26,12 +28,12 @@ def topological_order(out: Scalar) -> list[Scalar]:
     while stack:  # depth first: a node leaves the stack once both its inputs are ordered
         node = stack[-1]
         a = node._a
-        if is_a(a, Scalar) and a not in seen:
+        if is_a(a, Node) and a not in seen:
             see(a)
             push(a)
             continue
         b = node._b
-        if is_a(b, Scalar) and b not in seen:
+        if is_a(b, Node) and b not in seen:
             see(b)
             push(b)
             continue
@@ -39,7 +41,7 @@ def topological_order(out: Scalar) -> list[Scalar]:
     return order
 
 
-def backward(out: Scalar) -> None:
+def backward(out: Node) -> None:
     """Reverse-mode autodiff: after it, `node.grad` is d out / d node for every node.
 
     Non-leaf gradients are recomputed on each call; leaf gradients accumulate, as in PyTorch.
@@ -53,7 +55,7 @@ def backward(out: Scalar) -> None:
             gc.enable()
 
 
-def start_backward(out: Scalar) -> list[Scalar]:
+def start_backward(out: N) -> list[N]:
     """The start of every backward pass (whole or step by step), so both keep the same semantics:
     non-leaf gradients reset, leaf gradients kept to accumulate, out seeded. Returns the order."""
     order = topological_order(out)
@@ -64,16 +66,16 @@ def start_backward(out: Scalar) -> list[Scalar]:
     return order
 
 
-def gradient_overflow(node: Scalar) -> NonFiniteError:
+def gradient_overflow(node: Node) -> NonFiniteError:
     """The error for a gradient that reached `node` as inf or nan (the caller tests it inline:
     the test runs once per node)."""
     return NonFiniteError(f"the gradient at {node_name(node)} overflowed to {node.grad}")
 
 
-def _propagate(order: list[Scalar]) -> None:
+def _propagate(order: list[Node]) -> None:
     """The chain rule, node by node from the output: each input gains grad * local derivative."""
     node = None
-    real, scalar, inf, is_a = REAL, Scalar, _INF, isinstance  # locals: read once per node
+    real, scalar, inf, is_a = REAL, Node, _INF, isinstance  # locals: read once per node
     try:
         for node in reversed(order):
             g = node.grad
@@ -99,46 +101,3 @@ def _propagate(order: list[Scalar]) -> None:
         if isinstance(error, NonFiniteError):
             raise
         raise derivative_error(node, error) from None
-
-
-MAX_INDENT = 40  # levels of indentation in format_tree; deeper lines say their depth instead
-
-
-def _indent(depth: int) -> str:
-    """Four spaces a level up to MAX_INDENT levels, then `[depth N]`: a deep chain's text then
-    grows linearly with its depth, not quadratically."""
-    if depth <= MAX_INDENT:
-        return "    " * depth
-    return f"{'    ' * MAX_INDENT}[depth {depth}] "
-
-
-def format_tree(out: Scalar, max_nodes: int = 200) -> str:
-    """The graph as nested, indented text, the second seed's view: data, grad, label, op, inputs.
-
-    A node used twice is written twice, as in the seed; past `max_nodes` nodes the rest is elided.
-    """
-    lines: list[str] = []
-    stack: list = [(out, 0, "")]
-    written, elided = 0, False
-    while stack:
-        item, depth, tail = stack.pop()
-        pad = _indent(depth)
-        if isinstance(item, str):  # the closing line of a node with inputs
-            lines.append(pad + item)
-        elif not isinstance(item, Scalar):  # a constant operand
-            lines.append(f"{pad}{item!r}{tail}")
-        elif written == max_nodes:
-            if not elided:
-                lines.append(f"{pad}...  (more than {max_nodes} nodes; raise max_nodes to see them)")
-                elided = True
-        else:
-            written += 1
-            head = f"{pad}Scalar(data={item.data!r}, grad={item.grad!r}, label={item.label!r}"
-            if item.op is None:
-                lines.append(f"{head}){tail}")
-                continue
-            lines.append(f"{head}, op={item.op.symbol!r}, inputs=(")
-            stack.append(("))" + tail, depth, ""))
-            for inp in reversed(item.inputs):
-                stack.append((inp, depth + 1, ","))
-    return "\n".join(lines)

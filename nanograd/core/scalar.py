@@ -6,24 +6,24 @@ import numbers
 from fractions import Fraction
 from typing import Any, Union
 
-from .errors import DomainError, describe, forward_error
+from ..errors import DomainError, describe, forward_error
+from .node import Node
 from .ops import OPS, REAL, Op
+from .walks import backward
 
 Number = Union[int, float]
 _INF = math.inf
 _ADD, _SUB, _MUL, _DIV, _POW = (OPS[name] for name in ("add", "sub", "mul", "div", "pow"))
 
 
-class Scalar:
+class Scalar(Node):
     """A real number that remembers how it was computed, so derivatives can flow back through it.
 
     Plain numbers mixed into an operation (`2 * a`, `c / 2`) are constants: they are kept, exact,
     among the node's `inputs`, but they are not nodes and get no gradient.
     """
 
-    # Slots, not a __dict__, and the operands in two slots rather than a tuple: a node is one
-    # object for the garbage collector to track, about 110 bytes (a micrograd Value: about 580).
-    __slots__ = ("data", "grad", "label", "sym", "op", "_a", "_b")
+    __slots__ = ()  # the fields are Node's
 
     def __init__(self, data: Number, label: str = "", sym: Any = None) -> None:
         self.data = _real(data, "Scalar data")
@@ -53,35 +53,15 @@ class Scalar:
 
     def backward(self) -> None:
         """Fill `.grad` of every node of this graph with d self / d node (leaves accumulate)."""
-        from .graph import backward
-
         backward(self)
 
-    backprop = backward  # the first seed's name
-
-    @property
-    def is_leaf(self) -> bool:
-        return self.op is None
-
-    @property
-    def expr(self):
-        """This node's closed form (a sympy expression in the leaf symbols), built on demand."""
-        from .symbolic import expr_of
-
-        return expr_of(self)
-
-    @property
-    def inputs(self) -> tuple:
-        """The operands in written order: Scalars, and plain numbers where constants were used."""
-        if self.op is None:
-            return ()
-        return (self._a,) if self.op.arity == 1 else (self._a, self._b)
+    backprop = backward  # the name in the earlier pure-Python nanograd
 
     def __repr__(self) -> str:
         return f"Scalar(data={self.data!r}, grad={self.grad!r}, label={self.label!r})"
 
     def __rich_repr__(self):
-        """Lets `rich.print(out)` show the whole graph, nested, as the second seed does."""
+        """Lets `rich.print(out)` show the whole graph, nested."""
         yield "data", self.data
         yield "grad", self.grad
         yield "label", self.label
@@ -125,7 +105,7 @@ def _constant(value: Any, op: Op, operands: tuple) -> Number | Fraction:
 _new = object.__new__
 
 
-def _node(value: float, op: Op, a: Any, b: Any = None) -> Scalar:
+def make_node(value: float, op: Op, a: Any, b: Any = None) -> Scalar:
     """A new node for `op` on inputs a (and b) with output `value`, already checked."""
     node = _new(Scalar)
     node.data, node.grad, node.label, node.sym, node.op, node._a, node._b = value, 0.0, "", None, op, a, b
@@ -189,4 +169,4 @@ for _op in OPS.values():
         setattr(Scalar, _op.name, _method(_op))
 Scalar.__neg__ = Scalar.neg
 Scalar.__abs__ = Scalar.abs
-Scalar.ln = Scalar.log  # the first seed's name
+Scalar.ln = Scalar.log  # the name in the earlier pure-Python nanograd

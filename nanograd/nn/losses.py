@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence, Union
 
-from .scalar import Scalar
+from ..core.scalar import Scalar
 
 Value = Union[float, Scalar]
 Values = Union[Value, Sequence[Value]]
@@ -53,9 +53,10 @@ def l2_penalty(params: Iterable[Scalar], alpha: float) -> Scalar:
 
 
 class MSELoss:
-    """The second seed's callable loss: `MSELoss()(pred=..., real=...)`, the mean by default.
+    """A callable mean squared error, `MSELoss()(pred=..., real=...)`, as the earlier PyTorch-style
+    nanograd wrote it; the mean by default.
 
-    (The seed's own summed instead; `MSELoss(reduction="sum")` does that.)
+    (That project's summed instead; `MSELoss(reduction="sum")` does that.)
     """
 
     def __init__(self, reduction: str = "mean") -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .errors import derivative_error
-from .ops import REAL
-from .scalar import Scalar
+from ..core.ops import REAL
+from ..core.scalar import Scalar
+from ..errors import derivative_error
 
 
 def operands(node: Scalar) -> list:
@@ -45,7 +45,7 @@ def node_names(order: list[Scalar]) -> dict[Scalar, str]:
 
     Leaves are named as their closed forms name them, so formulas and closed forms agree.
     """
-    from .symbolic.leaves import leaf_symbol
+    from ..symbolic.leaves import leaf_symbol
 
     names = {node: str(leaf_symbol(node)) if node.op is None else node.label for node in order}
     taken = set(names.values())
@@ -84,7 +84,7 @@ def local_formula(node: Scalar, position: int, names: dict[Scalar, str]):
     """d node / d (its input at `position`) as a sympy expression in the names of node and inputs."""
     import sympy
 
-    from .symbolic.algebra import SYMBOLIC
+    from ..symbolic.algebra import SYMBOLIC
 
     args = [_symbol(i, names) for i in node.inputs]
     # sympify: a rule may give a plain number (add's partials are 1)
@@ -93,7 +93,7 @@ def local_formula(node: Scalar, position: int, names: dict[Scalar, str]):
 
 def step_formula(node: Scalar, names: dict[Scalar, str]):
     """The node's own operation on its inputs' names (e = tanh(d)): its closed form one step deep."""
-    from .symbolic.algebra import SYMBOLIC
+    from ..symbolic.algebra import SYMBOLIC
 
     return node.op.forward(SYMBOLIC, *[_symbol(i, names) for i in node.inputs])
 
@@ -101,7 +101,7 @@ def step_formula(node: Scalar, names: dict[Scalar, str]):
 def _symbol(value, names: dict[Scalar, str]):
     import sympy
 
-    from .symbolic.algebra import constant
+    from ..symbolic.algebra import constant
 
     if isinstance(value, Scalar):
         return sympy.Symbol(names[value], real=True)

@@ -1,22 +1,20 @@
-"""Drawings with graphviz: a graph of Scalars (a record per Scalar, label | data | grad, and a node
-per operation), optionally with closed forms, local derivatives and highlights; and a model's
-layers and neurons as blocks.
+"""A graph of Scalars drawn with graphviz: a record per Scalar (label | data | grad) and a node per
+operation, optionally with closed forms, local derivatives and highlights.
 
 Drawings are `graphviz.Digraph`s that Jupyter shows inline through nanograd's renderer, so they
-show on machines without the Graphviz programs too (see `nanograd.rendering`).
+show on machines without the Graphviz programs too (see `nanograd.drawing.backends`).
 """
 from __future__ import annotations
 
 import warnings
 from collections import deque
-from typing import Any
 
-import graphviz
-
-from .graph import topological_order
-from .local import derivative_label, local_derivatives, local_formula, node_names, step_formula
-from .paths import paths_down
-from .scalar import Scalar
+from ..core.scalar import Scalar
+from ..core.walks import topological_order
+from ..errors import LargeGraphWarning
+from ..teaching.local import derivative_label, local_derivatives, local_formula, node_names, step_formula
+from ..teaching.paths import paths_down
+from .backends import Digraph
 
 MAX_NODES = 1000  # more Scalars than this and a drawing is truncated: unreadable, and slow to lay out
 EXPR_WIDTH = 40  # closed forms longer than this are written one step deep, then cut in the middle
@@ -29,28 +27,7 @@ _FOCUS = {"style": "filled", "fillcolor": "#ffe08a"}
 _FLOW = {"color": "#1f6feb", "penwidth": "2"}
 
 
-class LargeGraphWarning(UserWarning):
-    """A graph had too many nodes to draw whole; the drawing shows those nearest the output."""
-
-
-class Digraph(graphviz.Digraph):
-    """A graphviz.Digraph (same name, same API) that Jupyter renders with nanograd's renderer
-    (system `dot`, or the pip-installed graphviz-pure): it shows inline without system Graphviz."""
-
-    def _repr_mimebundle_(self, include=None, exclude=None, **_: Any) -> dict[str, Any]:
-        from .rendering import pipe  # render imports this module
-
-        wanted = set(include) if include is not None else {"image/svg+xml"}
-        wanted -= set(exclude or ())
-        bundle: dict[str, Any] = {}
-        if "image/svg+xml" in wanted:
-            bundle["image/svg+xml"] = pipe(self.source, "svg").decode("utf-8")
-        if "image/png" in wanted:
-            bundle["image/png"] = pipe(self.source, "png")
-        return bundle
-
-
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     """Record labels give {}|<> and backslash a meaning; show them literally."""
     return "".join("\\" + ch if ch in '{}|<>\\"' else ch for ch in text)
 
@@ -104,16 +81,16 @@ def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
     for node in order:
         uid = str(id(node))
         label = names[node] if names else node.label
-        fields = [_escape(label), f"data {node.data:.4f}", f"grad {node.grad:.4f}"]
+        fields = [escape(label), f"data {node.data:.4f}", f"grad {node.grad:.4f}"]
         if forms and node in forms:
-            fields.append(_escape(forms[node]))
+            fields.append(escape(forms[node]))
         style = {**(_PATH if down.get(node) else {}), **(_TARGET if node is highlight else {}),
                  **(_FOCUS if node is focus else {})}
         dot.node(uid, label="{ " + " | ".join(fields) + " }", shape="record", **style)
         if node.op is None:
             continue
         on_path = down.get(node, 0) > 0 and node is not highlight
-        dot.node(uid + "op", label=_escape(node.op.symbol), shape="ellipse",
+        dot.node(uid + "op", label=escape(node.op.symbol), shape="ellipse",
                  **(_PATH if on_path else {}), **(_FOCUS if node is focus else {}))
         dot.edge(uid + "op", uid, **(_PATH if on_path else {}))
         locals_ = _edge_labels(node, names, expr_width) if show_local else {}
@@ -129,7 +106,7 @@ def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
                 dot.edge(str(id(inp)), uid + "op", **style)
             else:  # a constant operand: a small node of its own
                 const = f"{uid}c{position}"
-                dot.node(const, label=_escape(repr(inp)), shape="plaintext")
+                dot.node(const, label=escape(repr(inp)), shape="plaintext")
                 dot.edge(const, uid + "op")
     if cut:
         dot.node("more", label=f"… {len(full) - len(order)} more nodes\\n(max_nodes={max_nodes})",
@@ -151,7 +128,7 @@ def _nearest(out: Scalar, limit: int) -> set[Scalar]:
 
 def _forms(order: list[Scalar], names: dict[Scalar, str], width: int) -> dict[Scalar, str]:
     """Each result's closed form as text: whole if it is short, else one step deep (e = tanh(d))."""
-    from .symbolic.backprop import node_exprs
+    from ..symbolic.backprop import node_exprs
 
     # The size of each node's expression tree, capped: deep ones are never built or printed whole
     # (printing a deep sympy expression recurses, and its text would be cut anyway).
@@ -181,71 +158,3 @@ def _edge_labels(node: Scalar, names: dict[Scalar, str], width: int) -> dict[int
         labels[position] = head + (f"{value:.4g}" if formula.is_Number
                                    else f"{abbreviate(str(formula), width)}\\n= {value:.4g}")
     return labels
-
-
-def draw_model(model: Any, rankdir: str = "LR", max_neurons: int = 16) -> Digraph:
-    """A network as blocks: a box per layer holding a block per neuron (its weights, bias,
-    activation, and gradients once they are not all zero), fully connected to the next layer.
-    Layers wider than `max_neurons` are one block.
-
-    Reads `model.layers`, each layer's `neurons`, and each neuron's `weights` and `bias` (and
-    `activation` if it has one), so any model with those attributes can be drawn.
-    """
-    layers = list(model.layers)
-    if not layers:
-        raise ValueError(f"draw_model: {model!r} has no layers to draw")
-    dot = Digraph(format="svg", graph_attr={"rankdir": rankdir, "compound": "true"},
-                  node_attr={"shape": "record"})
-    nin = len(layers[0].neurons[0].weights)
-    previous = _units(dot, "in", [f"x{i}" for i in range(nin)], max_neurons, f"{nin} inputs")
-    for k, layer in enumerate(layers):
-        neurons = list(layer.neurons)
-        count = sum(len(n.weights) + 1 for n in neurons)
-        with dot.subgraph(name=f"cluster_{k}") as box:
-            box.attr(label=f"layer {k}: {_plural(len(neurons), 'neuron')}, {count} parameters",
-                     style="rounded", color="#7f8c8d")
-            units = _units(box, f"L{k}", [_neuron_label(j, n) for j, n in enumerate(neurons)],
-                           max_neurons, f"{len(neurons)} neurons{_activation(neurons[0])}")
-        for tail in previous:
-            for head in units:
-                dot.edge(tail, head)
-        previous = units
-    dot.node("out", label="output", shape="plaintext")
-    for tail in previous:
-        dot.edge(tail, "out")
-    return dot
-
-
-def _units(graph: graphviz.Digraph, prefix: str, labels: list[str], limit: int,
-           block: str) -> list[str]:
-    """A node per label, or one block node when there are more than `limit`; their ids."""
-    if len(labels) > limit:
-        graph.node(prefix, label=_escape(block))
-        return [prefix]
-    ids = [f"{prefix}_{i}" for i in range(len(labels))]
-    for uid, label in zip(ids, labels):
-        graph.node(uid, label=label)
-    return ids
-
-
-def _neuron_label(index: int, neuron: Any) -> str:
-    """neuron j (activation) | w ... | b ... | and, once backward() has run, their gradients."""
-    weights, bias = list(neuron.weights), neuron.bias
-    fields = [f"neuron {index}{_activation(neuron)}"]
-    for what, value in (("", lambda p: p.data), ("grad ", lambda p: p.grad)):
-        if what and not any(p.grad for p in [*weights, bias]):
-            break
-        w = (", ".join(f"{value(p):.3g}" for p in weights) if len(weights) <= 6
-             else f"{len(weights)} weights")
-        fields += [f"{what}w {w}", f"{what}b {value(bias):.3g}"]
-    return " | ".join(_escape(f) for f in fields)  # no braces: fields stack across the flow
-
-
-def _activation(neuron: Any) -> str:
-    if not hasattr(neuron, "activation"):
-        return ""
-    return f" ({neuron.activation or 'linear'})"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -1,4 +1,4 @@
-"""Neurons, layers and multi-layer perceptrons of Scalars: the first seed's, and micrograd's.
+"""Neurons, layers and multi-layer perceptrons of Scalars, with micrograd's interface.
 
 Every parameter is labelled by its position, 0-based, so closed forms read in those names:
 `L1.N0.w2` is `model.layers[1].neurons[0].weights[2]` and `L1.N0.b` that neuron's bias. A
@@ -10,9 +10,9 @@ import math
 import random
 from typing import Callable, Optional, Sequence, Union
 
-from .datasets import _check_count
-from .ops import OPS, REAL
-from .scalar import Scalar, _node
+from ..core.ops import OPS, REAL
+from ..core.scalar import Scalar, make_node
+from .datasets import check_count
 
 Input = Union[float, Scalar]
 Activation = Optional[str]
@@ -37,7 +37,7 @@ class Module:
         return [p for _, p in self.named_parameters()]
 
     def params(self) -> list[Scalar]:
-        """The first seed's name for `parameters()`."""
+        """`parameters()` under the earlier pure-Python nanograd's name."""
         return self.parameters()
 
     def zero_grad(self) -> None:
@@ -54,14 +54,14 @@ class Module:
 class Neuron(Module):
     """activation(w . x + b); weights drawn uniformly from [-1, 1], the bias starting at 0.
 
-    The defaults are the first seed's neuron: tanh, and weights drawn from the `random` module
-    (so `random.seed` fixes them); pass `rng=random.Random(seed)` to draw from a generator of
+    The defaults are the earlier pure-Python nanograd's neuron: tanh, and weights drawn from the
+    `random` module (so `random.seed` fixes them); pass `rng=random.Random(seed)` to draw from a generator of
     your own instead.
     """
 
     def __init__(self, nin: int, activation: Activation = "tanh", *,
                  rng: random.Random | None = None) -> None:
-        _check_count(nin, "nin", "Neuron")
+        check_count(nin, "nin", "Neuron")
         self.activation = _check_activation(activation)
         self._activate = _ACTIVATIONS[activation]
         if rng is not None and not isinstance(rng, random.Random):
@@ -73,12 +73,12 @@ class Neuron(Module):
 
     @property
     def w(self) -> list[Scalar]:
-        """micrograd's and the second seed's name for `weights`."""
+        """`weights` under micrograd's name (and the earlier PyTorch-style nanograd's)."""
         return self.weights
 
     @property
     def b(self) -> Scalar:
-        """micrograd's and the second seed's name for `bias`."""
+        """`bias` under micrograd's name (and the earlier PyTorch-style nanograd's)."""
         return self.bias
 
     def __call__(self, x: Sequence[Input]) -> Scalar:
@@ -116,7 +116,7 @@ class Neuron(Module):
             for w, xi, xv in zip(self.weights, x, values):
                 product = mul(REAL, w.data, xv)
                 value = add(REAL, value, product)
-                total = _node(value, _ADD, total, _node(product, _MUL, w, xi))
+                total = make_node(value, _ADD, total, make_node(product, _MUL, w, xi))
         except ArithmeticError:  # an int too large for a float, say
             return self._plain_affine(x)
         if not -math.inf < value < math.inf:  # a nan or inf anywhere in the sum ends up here
@@ -141,7 +141,7 @@ class Layer(Module):
 
     def __init__(self, nin: int, nout: int, activation: Activation = "tanh", *,
                  rng: random.Random | None = None) -> None:
-        _check_count(nout, "nout", "Layer")
+        check_count(nout, "nout", "Layer")
         self.neurons = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
         self._label_parameters()
 
@@ -171,7 +171,7 @@ class MLP(Module):
     """Layers of the sizes `nouts` after `nin` inputs: `activation` on the hidden layers,
     `out_activation` on the last.
 
-    `MLP(3, [4, 4, 1])` is the first seed's network (tanh throughout);
+    `MLP(3, [4, 4, 1])` is the earlier pure-Python nanograd's network (tanh throughout);
     `MLP(2, [16, 16, 1], activation="relu", out_activation=None)` is micrograd's demo network.
     """
 

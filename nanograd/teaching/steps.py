@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from pathlib import Path
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
-from .graph import gradient_overflow, start_backward, topological_order
+from ..core.scalar import Scalar
+from ..core.walks import gradient_overflow, start_backward
 from .local import local_derivatives, node_names
-from .scalar import Scalar
 
 
 class Contribution(NamedTuple):
@@ -64,25 +63,3 @@ def backward_steps(out: Scalar) -> Iterator[Step]:
             inp.grad += added
             contributions.append(Contribution(inp, position, local, added))
         yield Step(number, node, g, tuple(contributions), names)
-
-
-def render_steps(out: Scalar, directory: str | Path, format: str = "svg",
-                 **options: Any) -> list[Path]:
-    """Run `backward_steps(out)`, rendering a frame after each step: the current node marked,
-    every gradient as it stands. Returns the files written (step_001.svg, ...), in order.
-
-    `options` go to `draw_dot` (show_local=True puts each edge's local derivative on the frame).
-    """
-    from .rendering import render
-    from .viz import draw_dot
-
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    total = len(topological_order(out))
-    written = []
-    for step in backward_steps(out):
-        drawing = draw_dot(out, focus=step.node, **options)
-        drawing.attr(label=f"{step}   [{step.number}/{total}]", labelloc="t")
-        written.append(render(drawing, folder / f"step_{step.number:03d}.{format}"))
-    return written
-

@@ -17,9 +17,8 @@ from fractions import Fraction
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .errors import NanogradError
-from .ops import OPS
-from .scalar import Scalar, apply
+from ..core import OPS, Scalar, apply
+from ..errors import NanogradError, ParseError, pointer
 
 if TYPE_CHECKING:
     import sympy
@@ -59,26 +58,6 @@ _HINTS = {
     ";": "one expression only", "=": "an expression only: no assignment or comparison",
     "_": "names start with a letter", ":": "lambdas and slices are not allowed",
 }
-
-
-class ParseError(NanogradError, ValueError):
-    """Text that is not an expression nanograd reads; `str()` shows where, with a caret."""
-
-    def __init__(self, reason: str, text: str, start: int, end: int | None = None) -> None:
-        self.reason, self.text, self.start = reason, text, start
-        self.end = max(end if end is not None else start + 1, start + 1)
-        super().__init__(f"column {start + 1}: {reason}\n{pointer(text, start, self.end)}")
-
-
-def pointer(text: str, start: int, end: int, width: int = 72) -> str:
-    """The text (a window of it, when long) over carets under columns start..end-1."""
-    left = max(0, min(start - width // 3, len(text) - width))
-    # unprintable characters are shown as '?': echoing them could drive the user's terminal
-    shown = "".join(ch if ch.isprintable() else "?" for ch in text[left:left + width])
-    before = "..." if left else ""
-    after = "..." if left + width < len(text) else ""
-    carets = "^" * max(1, min(end, left + width + 1) - start)
-    return f"  {before}{shown}{after}\n  {' ' * (len(before) + start - left)}{carets}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,7 +122,7 @@ class Expression:
         """The expression in closed form: what `graph(values)[0].expr` is, at any values."""
         import sympy
 
-        from .symbolic.algebra import SYMBOLIC, constant
+        from ..symbolic.algebra import SYMBOLIC, constant
 
         def leaf(tree: Tree) -> sympy.Expr:
             if tree.kind == "number":
@@ -156,7 +135,7 @@ class Expression:
 
 
 def _exact_leaf(number: int | Fraction) -> Scalar:
-    from .symbolic.algebra import constant
+    from ..symbolic.algebra import constant
 
     return Scalar(float(number), sym=constant(number))
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from .errors import NonFiniteError
-from .scalar import Scalar
+from ..core.scalar import Scalar
+from ..errors import NonFiniteError
 
 
 class Optimizer:
@@ -83,7 +83,7 @@ class SGD(Optimizer):
 
 
 class GradientDescent(SGD):
-    """Plain SGD, p -= lr * grad, under the second seed's name."""
+    """Plain SGD, p -= lr * grad, under the earlier PyTorch-style nanograd's name."""
 
     def __init__(self, params: Iterable[Scalar], lr: float) -> None:
         super().__init__(params, lr)

@@ -72,7 +72,7 @@ def minibatches(X: Sequence[T], y: Sequence[L], batch_size: int, *, shuffle: boo
     """
     if len(X) != len(y):
         raise ValueError(f"minibatches: {len(X)} inputs but {len(y)} labels")
-    _check_count(batch_size, "batch_size", "minibatches")
+    check_count(batch_size, "batch_size", "minibatches")
     order = list(range(len(X)))
     if shuffle:
         (rng or random).shuffle(order)
@@ -94,12 +94,13 @@ def _noisy_shuffled(points: list[tuple[Point, int]], noise: float, rng: random.R
 
 
 def _check_size(n: int, name: str, spread: float, where: str) -> None:
-    _check_count(n, "n", where)
+    check_count(n, "n", where)
     if not 0.0 <= spread < math.inf:
         raise ValueError(f"{where}: {name} must be a finite number >= 0, got {spread!r}")
 
 
-def _check_count(n: object, name: str, where: str) -> None:
-    """Sizes and counts here and in nanograd.nn: a bool, or a float such as 2.0, is refused too."""
+def check_count(n: object, name: str, where: str) -> None:
+    """Sizes and counts here and in nanograd.nn's modules: a bool, or a float such as 2.0, is
+    refused too."""
     if type(n) is not int or n < 1:
         raise ValueError(f"{where}: {name} must be a positive int, got {n!r}")

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Callable
 
-
 Ranges = tuple[tuple[float, float], ...]  # a union of closed intervals
 
 # Where values are safe to sample (property tests, `check_gradients`): inside the domain, a

@@ -1,4 +1,4 @@
-"""Writing drawings to files, the format chosen by the suffix: .svg, .png, .jpg, .pdf or .dot.
+"""The programs that lay drawings out, and the Digraph that Jupyter shows through them.
 
 Laying a graph out takes a Graphviz program. Graphviz's own `dot` is used when it is on PATH;
 otherwise `graphviz-pure`, a self-contained port of Graphviz 16.1.0 that pip installs as one
@@ -12,19 +12,14 @@ import shutil
 import subprocess
 import sysconfig
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import graphviz
 
-from .errors import NanogradError
-from .scalar import Scalar
+from ..errors import NanogradError, RenderError
 
 TIMEOUT = 60.0  # seconds; Graphviz's layout can take minutes on some graphs of a few hundred nodes
-SUFFIXES = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".pdf": "pdf",
-            ".dot": "dot", ".gv": "dot"}
-PURE_FORMATS = frozenset({"svg", "png", "jpeg"})  # what graphviz-pure 0.2 writes of SUFFIXES
-
-Drawable = Union[Scalar, graphviz.Graph, graphviz.Digraph, graphviz.Source]
+PURE_FORMATS = frozenset({"svg", "png", "jpeg"})  # what graphviz-pure 0.2 writes
 
 
 class NoRendererError(NanogradError, graphviz.ExecutableNotFound):
@@ -35,10 +30,6 @@ class NoRendererError(NanogradError, graphviz.ExecutableNotFound):
 
     def __init__(self, message: str) -> None:
         RuntimeError.__init__(self, message)
-
-
-class RenderError(NanogradError, RuntimeError):
-    """The layout program failed on a drawing, or took longer than the time allowed."""
 
 
 def find_renderer(format: str = "svg") -> str:
@@ -84,39 +75,16 @@ def pipe(source: str, format: str, timeout: float | None = TIMEOUT) -> bytes:
     return done.stdout
 
 
-def render(out: Drawable, path: str | os.PathLike, *, timeout: float | None = TIMEOUT,
-           **options: Any) -> Path:
-    """Write the drawing of `out` to `path`, in the format its suffix names; returns the path.
+class Digraph(graphviz.Digraph):
+    """A graphviz.Digraph (same name, same API) that Jupyter renders with nanograd's renderer
+    (system `dot`, or the pip-installed graphviz-pure): it shows inline without system Graphviz."""
 
-    `out` is a Scalar (drawn by `draw_dot(out, **options)`) or a drawing already made
-    (`draw_model(mlp)`, a graphviz.Digraph). A .dot or .gv file is the DOT source and needs no
-    renderer; the other formats are laid out by `find_renderer`'s program.
-    """
-    path = Path(path)
-    format = SUFFIXES.get(path.suffix.lower())
-    if format is None:
-        raise ValueError(f"render: cannot tell the format of {str(path)!r} from its suffix; use "
-                         f"one of {', '.join(SUFFIXES)}")
-    if isinstance(out, Scalar):
-        from .viz import draw_dot
-
-        source = draw_dot(out, **options).source
-    elif isinstance(out, (graphviz.Graph, graphviz.Digraph, graphviz.Source)):
-        if options:
-            raise TypeError(f"render: options {sorted(options)} apply to a Scalar, not to a "
-                            "drawing already made")
-        source = out.source
-    else:
-        raise TypeError(f"render draws a Scalar or a graphviz drawing, not {type(out).__name__}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if format == "dot":
-        path.write_text(source, encoding="utf-8")
-    else:
-        path.write_bytes(pipe(source, format, timeout))
-    return path
-
-
-def save_plot(expression: Drawable, directory: str | os.PathLike = ".", filename: str = "graph",
-              format: str = "png", **options: Any) -> Path:
-    """The second seed's name: render `expression` to directory/filename.format (folders made)."""
-    return render(expression, Path(directory) / f"{filename}.{format.lstrip('.')}", **options)
+    def _repr_mimebundle_(self, include=None, exclude=None, **_: Any) -> dict[str, Any]:
+        wanted = set(include) if include is not None else {"image/svg+xml"}
+        wanted -= set(exclude or ())
+        bundle: dict[str, Any] = {}
+        if "image/svg+xml" in wanted:
+            bundle["image/svg+xml"] = pipe(self.source, "svg").decode("utf-8")
+        if "image/png" in wanted:
+            bundle["image/png"] = pipe(self.source, "png")
+        return bundle

@@ -19,13 +19,13 @@ from typing import Callable, Iterator, Sequence, Union
 import mpmath
 import sympy
 
-from .errors import DomainError, NanogradError
-from .graph import topological_order
+from ..core.scalar import Scalar, apply
+from ..core.walks import topological_order
+from ..errors import DomainError, NanogradError
+from ..symbolic import evaluate, grad_expr
+from ..symbolic.algebra import MPMATH_MODULES
+from ..symbolic.leaves import leaf_symbols
 from .parse import parse
-from .scalar import Scalar, apply
-from .symbolic import evaluate, grad_expr
-from .symbolic.algebra import MPMATH_MODULES
-from .symbolic.leaves import leaf_symbols
 
 POINTS = 30  # agreeing points that make a numeric verdict
 ATTEMPTS = 400  # random points tried at most, inside the domain or not

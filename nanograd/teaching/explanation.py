@@ -11,12 +11,18 @@ import math
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
-from .errors import NonFiniteError, node_name
-from .graph import topological_order
-from .local import (derivative_label, derivative_latex, local_derivative, local_derivatives,
-                    local_formula, node_names)
+from ..core.scalar import Scalar
+from ..core.walks import topological_order
+from ..errors import NonFiniteError, TooManyPathsError, node_name
+from .local import (
+    derivative_label,
+    derivative_latex,
+    local_derivative,
+    local_derivatives,
+    local_formula,
+    node_names,
+)
 from .paths import paths_down, walk_paths
-from .scalar import Scalar
 
 if TYPE_CHECKING:  # sympy is imported only when a formula is asked for
     import sympy
@@ -47,7 +53,7 @@ class Factor:
         """The local derivative in closed form, in the graph's leaf symbols."""
         import sympy
 
-        from .symbolic.algebra import SYMBOLIC, constant
+        from ..symbolic.algebra import SYMBOLIC, constant
 
         exprs = self._explanation.node_exprs
         args = [exprs[i] if isinstance(i, Scalar) else constant(i) for i in self.node.inputs]
@@ -64,7 +70,7 @@ class Factor:
         return f"Factor({self.text()})"
 
 
-class Path:
+class ChainPath:
     """A path from the output back to the variable: its nodes, its factors and their product."""
 
     def __init__(self, start: Scalar, factors: list[Factor]) -> None:
@@ -80,7 +86,7 @@ class Path:
         return sympy.Mul(*[f.expr for f in self.factors])
 
     def __repr__(self) -> str:
-        return f"Path({len(self.factors)} factors, value={self.value!r})"
+        return f"ChainPath({len(self.factors)} factors, value={self.value!r})"
 
 
 class Group:
@@ -105,10 +111,6 @@ class Group:
         return f"Group({self.paths} paths, value={self.value!r})"
 
 
-class TooManyPathsError(ValueError):
-    """The paths were summarised, not listed: there are too many to hold."""
-
-
 class Explanation:
     """The chain rule for d out / d wrt on one graph; `str()` reads it out, Jupyter shows it as
     math. `paths` are listed when there are at most `max_paths` (and MAX_FACTORS factors)."""
@@ -120,10 +122,10 @@ class Explanation:
         self.path_count: int = self._down.get(out, 0)
         self.factor_count: int = _factor_count(self.order, self._down)  # the paths' lengths, summed
         self.summarised = self.path_count > max_paths or self.factor_count > MAX_FACTORS
-        self._paths: tuple[Path, ...] = ()
+        self._paths: tuple[ChainPath, ...] = ()
         if not self.summarised:
             self._paths = tuple(
-                Path(out, [Factor(node, position, inp, local_derivative(node, position), self)
+                ChainPath(out, [Factor(node, position, inp, local_derivative(node, position), self)
                            for node, position, inp in edges])
                 for edges in walk_paths(out, wrt, self._down))
         self.total: float = (math.fsum(p.value for p in self._paths) if not self.summarised
@@ -133,7 +135,7 @@ class Explanation:
                                  f"overflowed to {self.total}")
 
     @property
-    def paths(self) -> tuple[Path, ...]:
+    def paths(self) -> tuple[ChainPath, ...]:
         """Every path from out back to wrt (with its factors), when there are few enough to list."""
         if self.summarised:
             raise TooManyPathsError(
@@ -170,14 +172,14 @@ class Explanation:
 
     @cached_property
     def node_exprs(self) -> dict:
-        from .symbolic.backprop import node_exprs
+        from ..symbolic.backprop import node_exprs
 
         return node_exprs(self.order)
 
     @cached_property
     def expr(self) -> sympy.Expr:
         """d out / d wrt in closed form (by symbolic backprop: `grad_expr(out, wrt=wrt)`)."""
-        from .symbolic.backprop import grad_expr
+        from ..symbolic.backprop import grad_expr
 
         return grad_expr(self.out, wrt=self.wrt)
 

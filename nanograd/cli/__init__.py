@@ -1,0 +1,89 @@
+"""The `nanograd` command line: derivatives of typed expressions, checks of hand-worked ones, drawings.
+
+Exit status: 0 done (verify: the claim is right); 1 verify: the claim is wrong, or diff: backprop
+and the closed form disagree (a bug in nanograd: please report it); 2 bad input or usage.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..calculus.parse import FUNCTIONS
+from ..errors import NanogradError
+from .derivatives import diff_command, verify_command
+from .drawings import demo_command, explain_command, graph_command
+
+# sympy (and what needs it) is imported inside the commands: about a second, which input refused
+# by the parser, `--help` and usage errors never pay.
+
+EXPR_HELP = ("the expression, e.g. 'x**2*sin(y)': numbers, names, + - * / ** and parentheses, pi, e, "
+             f"and the functions {' '.join(sorted(FUNCTIONS))}; - reads it from standard input. One "
+             "that starts with '-' goes after the options and '--', or after a space: ' -x**2'")
+AT_HELP = "the point, e.g. x=1.5,y=0.3 (values may be constant expressions such as pi/4)"
+MINUS_NOTE = "A value that starts with '-' is written --claim=-2*x (with '=')."
+
+
+def _subcommand(commands, name: str, run, examples: str) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=run.__doc__, description=run.__doc__,
+                                 epilog="examples:\n" + examples,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="nanograd", description="Derivatives two ways: numeric backprop and closed forms.",
+        epilog="exit status: 0 done (verify: right), 1 verify: wrong, 2 bad input or usage")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = _subcommand(commands, "diff", diff_command,
+                    "  nanograd diff 'x**2*sin(y)' --wrt x --wrt y\n"
+                    "  nanograd diff 'log(1 + exp(x))' --wrt x --at x=0.5 --format json\n"
+                    "Without --at no values are printed; the closed forms do not depend on a point.")
+    p.add_argument("expr", metavar="EXPR", help=EXPR_HELP)
+    p.add_argument("--wrt", action="append", metavar="NAME",
+                   help="a variable to differentiate by (repeat for more; default: every variable)")
+    p.add_argument("--at", action="append", metavar="POINT", help=AT_HELP)
+    p.add_argument("--simplify", action="store_true", help="simplify the derivatives with sympy")
+    p.add_argument("--format", choices=("text", "latex", "json"), default="text",
+                   help="text (pretty, the default), latex, or one JSON object")
+
+    p = _subcommand(commands, "verify", verify_command,
+                    "  nanograd verify 'x**2*sin(x)' --wrt x --claim '2*x*sin(x) + x**2*cos(x)'\n"
+                    "  nanograd verify 'sin(x)**2' --wrt x --claim 'sin(2*x)/2'   (wrong: exit 1)\n"
+                    + MINUS_NOTE)
+    p.add_argument("expr", metavar="EXPR", help=EXPR_HELP)
+    p.add_argument("--wrt", required=True, metavar="NAME", help="the variable the claim is the derivative by")
+    p.add_argument("--claim", required=True, metavar="CLAIM", help="the derivative worked out by hand")
+    p.add_argument("--at", action="append", metavar="POINT", help=AT_HELP + "; tested first")
+
+    p = _subcommand(commands, "graph", graph_command,
+                    "  nanograd graph 'tanh(w*x + b)' --at w=0.5,x=2,b=-1 -o neuron.svg")
+    p.add_argument("expr", metavar="EXPR", help=EXPR_HELP)
+    p.add_argument("--at", action="append", metavar="POINT", help=AT_HELP)
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="FILE.svg, FILE.png, or another suffix render knows (.pdf, .dot)")
+
+    p = _subcommand(commands, "explain", explain_command,
+                    "  nanograd explain 'sigmoid(w*x)' --wrt w --at w=0.5,x=2")
+    p.add_argument("expr", metavar="EXPR", help=EXPR_HELP)
+    p.add_argument("--wrt", required=True, metavar="NAME", help="the variable to differentiate by")
+    p.add_argument("--at", action="append", metavar="POINT", help=AT_HELP)
+
+    p = _subcommand(commands, "demo", demo_command, "  nanograd demo --out example.svg")
+    p.add_argument("--out", default="nanograd-demo.svg", metavar="PATH",
+                   help="where to write the drawing (default: nanograd-demo.svg here)")
+
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except NanogradError as error:  # InputError among them
+        print(f"nanograd {args.command}: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `nanograd demo | head` is not an error
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+

@@ -1,0 +1,74 @@
+"""`nanograd diff` and `nanograd verify`: closed-form derivatives, and checks of hand-worked ones."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..errors import InputError
+from .reading import check_wrt, graph_at, read_expression, read_point
+from .writing import close, derivative_of, equation, function_of, latex, paint, pretty, value_table
+
+
+def diff_command(args: argparse.Namespace) -> int:
+    """The closed-form derivatives of EXPR and, with --at, their values computed two ways."""
+    expression = read_expression(args.expr, "EXPR")
+    wrt = args.wrt or list(expression.variables)
+    check_wrt(expression, wrt)
+    at = read_point(args.at, expression)
+    out, leaves = graph_at(expression, at)
+    from ..symbolic import evaluate, grad_expr
+
+    derivatives = grad_expr(out, wrt=[leaves[name] for name in wrt], simplify=args.simplify)
+    exprs = [out.expr, *derivatives]  # f, then its derivatives: evaluated, and by backprop
+    if at is None:
+        values = numerics = [None] * len(exprs)
+    else:
+        out.backward()
+        values = [evaluate(e, out) for e in exprs]
+        numerics = [out.data] + [leaves[name].grad for name in wrt]
+    if args.format == "json":
+        print(json.dumps({"expr": str(out.expr), "at": at, "value": values[0], "derivatives": [
+            {"wrt": name, "expr": str(d), "latex": latex(d), "value": value, "numeric": numeric}
+            for name, d, value, numeric in zip(wrt, derivatives, values[1:], numerics[1:])]}, indent=2))
+    else:
+        f = function_of(expression)
+        lefts = [f] + [derivative_of(f, name) for name in wrt]
+        equations = [equation(left, e) for left, e in zip(lefts, exprs)]
+        if args.format == "latex":
+            print("\n".join(map(latex, equations)))
+            if at is not None:
+                point = ", ".join(f"{name}={value!r}" for name, value in at.items())
+                print("\n" + "\n".join(rf"\left.{latex(left)}\right|_{{{point}}} = {value!r}"
+                                        for left, value in zip(lefts, values)))
+        else:
+            print("\n\n".join(map(pretty, equations)))
+            if at is not None:
+                labels = [str(f.func)] + [f"d{f.func}/d{name}" for name in wrt]
+                print("\n" + value_table(at, labels, values, numerics))
+    if at is not None and not all(map(close, values, numerics)):
+        print("nanograd diff: backprop and the closed form disagree; this is a bug in nanograd, "
+              "please report it with the command above", file=sys.stderr)
+        return 1
+    return 0
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    """Whether CLAIM is the derivative of EXPR: exit 0 if it is, 1 if not (with a point where they differ)."""
+    expression = read_expression(args.expr, "EXPR")
+    claim = read_expression(args.claim, "CLAIM")
+    check_wrt(expression, [args.wrt])
+    unknown = sorted(set(claim.variables) - set(expression.variables))
+    if unknown:
+        raise InputError(f"CLAIM uses {', '.join(unknown)}, which EXPR does not "
+                        f"(EXPR's variables: {', '.join(expression.variables)})")
+    out, leaves = graph_at(expression, read_point(args.at, expression))
+    from ..calculus.verification import verify as check
+
+    result = check(out, wrt=leaves[args.wrt], claim=claim.sympy())
+    f = function_of(expression)
+    print(pretty(equation(derivative_of(f, args.wrt), result.derivative)))
+    print(pretty(equation("claim", result.claim)))
+    print()
+    print(paint(str(result), result.ok))
+    return 0 if result.ok else 1

@@ -1,0 +1,76 @@
+"""Writing the command line's output: equations pretty-printed or in LaTeX, tables of values,
+colour on a terminal only."""
+from __future__ import annotations
+
+import math
+import os
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sympy
+
+    from ..calculus.parse import Expression
+
+
+def function_of(expression: Expression) -> sympy.Expr:
+    """f(x, y): the name the output gives EXPR (F when one of its variables is called f)."""
+    import sympy
+
+    name = "F" if "f" in expression.variables else "f"
+    return sympy.Function(name)(*(sympy.Symbol(v, real=True) for v in expression.variables))
+
+
+def derivative_of(f: sympy.Expr, name: str) -> sympy.Expr:
+    import sympy
+
+    return sympy.Derivative(f, sympy.Symbol(name, real=True))
+
+
+def equation(left: sympy.Expr | str, right: sympy.Expr) -> sympy.Expr:
+    import sympy
+
+    left = sympy.Symbol(left) if isinstance(left, str) else left
+    return sympy.Eq(left, right, evaluate=False)
+
+
+def pretty(expr: sympy.Expr) -> str:
+    import sympy
+
+    return sympy.pretty(expr, use_unicode=can_write("∂⋅─"))
+
+
+def latex(expr: sympy.Expr) -> str:
+    import sympy
+
+    return sympy.latex(expr)
+
+
+def value_table(at: dict[str, float], labels: list[str], values: list[float], numerics: list[float]) -> str:
+    point = ", ".join(f"{name} = {value!r}" for name, value in at.items()) or "(no variables)"
+    lines = [f"{'at ' + point:<28} {'closed form':>24} {'backprop':>24}"]
+    for label, value, numeric in zip(labels, values, numerics):
+        mark = paint("agree", True) if close(value, numeric) else paint("DISAGREE", False)
+        lines.append(f"{label:<28} {value!r:>24} {numeric!r:>24}  {mark}")
+    return "\n".join(lines)
+
+
+def close(a: float, b: float) -> bool:
+    from ..calculus.verification import ABSOLUTE, RELATIVE
+
+    return math.isclose(a, b, rel_tol=RELATIVE, abs_tol=ABSOLUTE)
+
+
+def can_write(text: str) -> bool:
+    try:
+        text.encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def paint(text: str, good: bool) -> str:
+    """Green or red on a terminal; plain in a pipe or a file, or when NO_COLOR is set."""
+    if not sys.stdout.isatty() or "NO_COLOR" in os.environ:
+        return text
+    return f"\033[{32 if good else 31}m{text}\033[0m"

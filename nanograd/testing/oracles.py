@@ -1,0 +1,176 @@
+"""The independent oracles a graph's two answers (backprop numbers, symbolic closed forms) are held
+against: sympy.diff, central finite differences, and an mpmath evaluation of each closed form; and
+the properties that compare them on a random graph (`check_*`), each raising GradientCheckError
+with a one-line reproduction when they disagree."""
+from __future__ import annotations
+
+from typing import Callable
+
+import sympy
+
+from ..core.walks import topological_order
+from ..errors import GradientCheckError
+from ..symbolic import from_sympy, grad_expr, hessian_expr, leaf_values
+from ..symbolic.algebra import MPMATH_MODULES
+from .strategies import RandomGraph
+
+EXACT = (1e-7, 1e-9)  # (relative, absolute)
+# Central differences with step h err by about h**2 * f''' (truncation) plus eps * f / h
+# (rounding); with h = 1e-5 * max(1, |x|) both stay near 1e-10 for values of order one, and
+# the graphs' values are kept in [-64, 64], so 1e-4 relative leaves a wide margin for curvature.
+FINITE_DIFFERENCE = (1e-4, 1e-6)
+STEP = 1e-5
+
+
+def close(a: float, b: float, tolerance: tuple[float, float] = EXACT) -> bool:
+    rel, abs_ = tolerance
+    return abs(a - b) <= abs_ + rel * max(abs(a), abs(b))
+
+
+# -- independent oracles -----------------------------------------------------------------------
+# sympy.diff's DiracDelta only ever appears here at points kept off the step, where it is 0.
+_MPMATH = [{**MPMATH_MODULES[0], "DiracDelta": lambda x, *order: 0}, "mpmath"]
+
+
+def value_of(expr: sympy.Expr, values: dict) -> float:
+    """A closed form evaluated by mpmath through lambdify: no nanograd code involved."""
+    symbols = list(values)
+    return float(sympy.lambdify(symbols, expr, modules=_MPMATH)(*values.values()))
+
+
+def central_difference(f: Callable[[list[float]], float], values: list[float], i: int) -> float:
+    h = STEP * max(1.0, abs(values[i]))
+    up, down = list(values), list(values)
+    up[i] += h
+    down[i] -= h
+    return (f(up) - f(down)) / (2 * h)
+
+
+def at_kink(f: Callable[[list[float]], float], values: list[float], i: int) -> bool:
+    """Whether f's one-sided slopes in input i differ at `values` by more than curvature can."""
+    h = STEP * max(1.0, abs(values[i]))
+    up, down = list(values), list(values)
+    up[i] += h
+    down[i] -= h
+    here = f(values)
+    return not close((f(up) - here) / h, (here - f(down)) / h, (1e-3, 1e-4))
+
+
+def _report(graph: RandomGraph, what: str, got: float, expected: float) -> str:
+    out = graph.out
+    return (f"{what}: {got!r} != {expected!r}\n  graph: {graph.code()}\n"
+            f"  values: {dict(zip((f'x{i}' for i in range(len(graph.values))), graph.values))}\n"
+            f"  out = {out.expr}")
+
+
+def _backprop(graph: RandomGraph) -> RandomGraph:
+    for node in graph.nodes:
+        node.grad = 0.0
+    graph.out.backward()
+    return graph
+
+
+def _assert_close(graph: RandomGraph, what: str, got: float, expected: float,
+                  tolerance: tuple[float, float] = EXACT) -> None:
+    """Raises rather than asserts, so a check still checks under `python -O`."""
+    if not close(got, expected, tolerance):
+        raise GradientCheckError(_report(graph, what, got, expected))
+
+
+# -- the properties ----------------------------------------------------------------------------
+def check_forward(graph: RandomGraph) -> None:
+    """1. out.data equals out.expr evaluated at the leaf values."""
+    out = graph.out
+    _assert_close(graph, "forward value vs closed form", out.data, value_of(out.expr, leaf_values(out)))
+
+
+def check_leaf_gradients(graph: RandomGraph) -> None:
+    """2. Every leaf's backprop gradient equals its grad_expr evaluated."""
+    _backprop(graph)
+    at = leaf_values(graph.out)
+    for leaf, expr in zip(graph.leaves, grad_expr(graph.out, wrt=graph.leaves)):
+        _assert_close(graph, f"d out/d {leaf.label}: backprop vs grad_expr", leaf.grad, value_of(expr, at))
+
+
+def check_against_sympy_diff(graph: RandomGraph, symbolic: bool = True) -> None:
+    """3. grad_expr agrees with sympy.diff: numerically, and symbolically where that is cheap
+    (small graphs without kinks, where sympy.simplify settles it quickly)."""
+    out = graph.out
+    at = leaf_values(out)
+    full = out.expr
+    cheap = symbolic and len(graph.steps) <= 6 and not any(
+        s.op.name in ("relu", "abs", "heaviside", "sign") for s in graph.steps)
+    for leaf, ours in zip(graph.leaves, grad_expr(out, wrt=graph.leaves)):
+        theirs = _steps_are_flat(sympy.diff(full, leaf.expr))
+        _assert_close(graph, f"d out/d {leaf.label}: grad_expr vs sympy.diff",
+                      value_of(ours, at), value_of(theirs, at))
+        if cheap and sympy.simplify(ours - theirs) != 0:
+            # simplify cannot always prove an identity (powers with a symbolic exponent, say);
+            # then the two formulas must at least agree at nearby points, inside every domain
+            # because the safe ranges keep 0.25 from each edge.
+            for offset in (-0.1, 0.05, 0.1):
+                near = {symbol: value + offset for symbol, value in at.items()}
+                _assert_close(graph, f"d out/d {leaf.label} at {near}: grad_expr vs sympy.diff",
+                              value_of(ours, near), value_of(theirs, near))
+
+
+def _steps_are_flat(expr: sympy.Expr) -> sympy.Expr:
+    """sympy.diff leaves d/dx sign(u) unevaluated when it cannot tell u is real; the strategies
+    keep every input of a step at least 0.25 from it, where that derivative is 0."""
+    return expr.replace(
+        lambda e: isinstance(e, sympy.Derivative) and e.expr.func in (sympy.sign, sympy.Heaviside),
+        lambda e: sympy.Integer(0))
+
+
+def check_against_finite_differences(graph: RandomGraph) -> None:
+    """4. Backprop and the closed form agree with central finite differences."""
+    _backprop(graph)
+    at = leaf_values(graph.out)
+    exprs = grad_expr(graph.out, wrt=graph.leaves)
+    f = lambda values: graph.build(values)[1][-1].data  # noqa: E731
+    for i, (leaf, expr) in enumerate(zip(graph.leaves, exprs)):
+        numeric = central_difference(f, graph.values, i)
+        _assert_close(graph, f"d out/d {leaf.label}: backprop vs finite differences", leaf.grad,
+                      numeric, FINITE_DIFFERENCE)
+        _assert_close(graph, f"d out/d {leaf.label}: grad_expr vs finite differences",
+                      value_of(expr, at), numeric, FINITE_DIFFERENCE)
+
+
+def check_intermediate_adjoints(graph: RandomGraph) -> None:
+    """5. Every node's backprop gradient equals grad_expr(out, wrt=node) evaluated."""
+    _backprop(graph)
+    nodes = topological_order(graph.out)
+    at = leaf_values(graph.out)
+    for node, expr in zip(nodes, grad_expr(graph.out, wrt=nodes)):
+        _assert_close(graph, f"d out/d {node.label}: backprop vs grad_expr", node.grad, value_of(expr, at))
+
+
+def check_hessian(graph: RandomGraph) -> None:
+    """6. hessian_expr agrees with finite differences of the backprop gradients."""
+    hessian = hessian_expr(graph.out, wrt=graph.leaves)
+    at = leaf_values(graph.out)
+
+    def gradient(values: list[float], i: int) -> float:
+        leaves, nodes = graph.build(values)
+        for node in nodes:
+            node.grad = 0.0
+        nodes[-1].backward()
+        return leaves[i].grad
+
+    for i in range(len(graph.leaves)):
+        for j in range(len(graph.leaves)):
+            numeric = central_difference(lambda v, i=i: gradient(v, i), graph.values, j)
+            _assert_close(graph, f"d2 out/d x{i} d x{j}: hessian_expr vs finite differences",
+                          value_of(hessian[i, j], at), numeric, FINITE_DIFFERENCE)
+
+
+def check_round_trip(graph: RandomGraph) -> None:
+    """7. from_sympy(out.expr) rebuilds a graph with the same value and gradients."""
+    _backprop(graph)
+    rebuilt, leaves = from_sympy(graph.out.expr, leaf_values(graph.out))
+    _assert_close(graph, "value after from_sympy", rebuilt.data, graph.out.data)
+    rebuilt.backward()
+    for leaf in graph.leaves:
+        twin = leaves.get(leaf.expr)
+        _assert_close(graph, f"d out/d {leaf.label} after from_sympy",
+                      twin.grad if twin is not None else 0.0, leaf.grad)
