@@ -39,7 +39,7 @@ def _closed_form(node: Scalar) -> Any:
 
 
 # The core knows nothing of sympy: the facade, which sees every layer, gives Scalar its closed form.
-Scalar.expr = property(_closed_form)  # type: ignore[assignment]
+Scalar.expr = property(_closed_form)
 
 # `import nanograd.losses` (and optim, datasets) keeps working: they are the nn package's modules.
 for _module in (datasets, losses, optim):

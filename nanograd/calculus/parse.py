@@ -48,7 +48,6 @@ CONSTANTS: dict[str, tuple[float, str]] = {"pi": (math.pi, "pi"), "e": (math.e, 
 _RATIONAL = SimpleNamespace(pow=lambda x, y: x ** y)
 _BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
 _PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pos": 3, "pow": 4}
-_SPACE = re.compile(r"\s*", re.ASCII)
 _TOKEN = re.compile(r"(?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
                     r"|(?P<name>[A-Za-z][A-Za-z0-9_]*)|(?P<op>\*\*|[-+*/()])", re.ASCII)
 _HINTS = {
@@ -182,16 +181,23 @@ class _Token:
     end: int
 
 
+def _space_after(text: str, position: int) -> int:
+    """The position of the first character at or after `position` that is not white space."""
+    while position < len(text) and text[position].isspace() and text[position].isascii():
+        position += 1
+    return position
+
+
 def _tokens(text: str) -> list[_Token]:
     tokens = []
-    position = _SPACE.match(text).end()
+    position = _space_after(text, 0)
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
             char = text[position]
             raise ParseError(_HINTS.get(char, f"unexpected character {char!r}"), text, position)
-        tokens.append(_Token(match.lastgroup, match.group(), position, match.end()))
-        position = _SPACE.match(text, match.end()).end()
+        tokens.append(_Token(str(match.lastgroup), match.group(), position, match.end()))
+        position = _space_after(text, match.end())
     tokens.append(_Token("end", "", len(text), len(text)))
     return tokens
 

@@ -21,6 +21,8 @@ def diff_command(args: argparse.Namespace) -> int:
 
     derivatives = grad_expr(out, wrt=[leaves[name] for name in wrt], simplify=args.simplify)
     exprs = [out.expr, *derivatives]  # f, then its derivatives: evaluated, and by backprop
+    values: list
+    numerics: list
     if at is None:
         values = numerics = [None] * len(exprs)
     else:

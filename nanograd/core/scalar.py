@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import numbers
 from fractions import Fraction
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 from ..errors import DomainError, describe, forward_error
 from .node import Node
@@ -24,6 +24,13 @@ class Scalar(Node):
     """
 
     __slots__ = ()  # the fields are Node's
+
+    expr: Any  # the closed form (sympy): a property the facade adds, so core imports no sympy
+
+    if TYPE_CHECKING:  # the methods the table adds below, as a type checker sees them
+        def __getattr__(self, name: str) -> Callable[[], Scalar]: ...
+        def __neg__(self) -> Scalar: ...
+        def __abs__(self) -> Scalar: ...
 
     def __init__(self, data: Number, label: str = "", sym: Any = None) -> None:
         self.data = _real(data, "Scalar data")
@@ -167,6 +174,6 @@ def _method(op: Op):
 for _op in OPS.values():
     if _op.arity == 1:
         setattr(Scalar, _op.name, _method(_op))
-Scalar.__neg__ = Scalar.neg
-Scalar.__abs__ = Scalar.abs
-Scalar.ln = Scalar.log  # the name in the earlier pure-Python nanograd
+# Python's operators, and `ln`: the name in the earlier pure-Python nanograd.
+for _alias, _name in (("__neg__", "neg"), ("__abs__", "abs"), ("ln", "log")):
+    setattr(Scalar, _alias, getattr(Scalar, _name))

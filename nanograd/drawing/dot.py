@@ -73,7 +73,7 @@ def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
                                          if isinstance(i, Scalar) and i not in shown]
         names = node_names(order + edge)
     if show_expr:
-        forms = _forms(order, names, expr_width)
+        forms = _forms(order, names or {}, expr_width)
     down = paths_down(full, highlight) if highlight is not None else {}
 
     dot = Digraph(format="svg", graph_attr={"rankdir": rankdir})
@@ -93,7 +93,7 @@ def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
         dot.node(uid + "op", label=escape(node.op.symbol), shape="ellipse",
                  **(_PATH if on_path else {}), **(_FOCUS if node is focus else {}))
         dot.edge(uid + "op", uid, **(_PATH if on_path else {}))
-        locals_ = _edge_labels(node, names, expr_width) if show_local else {}
+        locals_ = _edge_labels(node, names or {}, expr_width) if show_local else {}
         for position, inp in enumerate(node.inputs):
             if isinstance(inp, Scalar) and shown is not None and inp not in shown:
                 cut = True

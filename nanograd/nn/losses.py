@@ -89,7 +89,7 @@ def _pairs(pred: Values, target: Values, where: str) -> list[tuple[Scalar, Value
         raise ValueError(f"{where}: {len(preds)} predictions but {len(targets)} targets")
     if not preds:
         raise ValueError(f"{where}: no predictions (the mean of nothing is undefined)")
-    return list(zip(preds, targets))
+    return list(zip(preds, targets))  # type: ignore[arg-type]  # preds: Scalars, checked above
 
 
 def _as_list(values: Values) -> list[Value]:

@@ -19,8 +19,8 @@ Activation = Optional[str]
 
 # The activations are the table's own ops, applied through their Scalar methods.
 _ACTIVATIONS: dict[Activation, Optional[Callable[[Scalar], Scalar]]] = {
-    "tanh": Scalar.tanh, "relu": Scalar.relu, "sigmoid": Scalar.sigmoid, None: None,
-}
+    name: getattr(Scalar, name) for name in ("tanh", "relu", "sigmoid")}
+_ACTIVATIONS[None] = None
 _MUL, _ADD = OPS["mul"], OPS["add"]
 
 
@@ -188,9 +188,10 @@ class MLP(Module):
         self._label_parameters()
 
     def __call__(self, x: Sequence[Input]) -> Union[Scalar, list[Scalar]]:
+        outputs: Sequence[Input] = x
         for layer in self.layers:
-            x = layer.outputs(x)
-        return x[0] if len(x) == 1 else x
+            outputs = layer.outputs(outputs)
+        return outputs[0] if len(outputs) == 1 else outputs  # type: ignore[return-value]
 
     def parameters(self) -> list[Scalar]:
         return [p for layer in self.layers for p in layer.parameters()]
@@ -212,7 +213,7 @@ def _values(x: Sequence[Input]) -> Optional[list[float]]:
     for xi in x:
         kind = type(xi)
         if kind is Scalar:
-            values.append(xi.data)
+            values.append(xi.data)  # type: ignore[union-attr]
         elif kind is float or kind is int:
             values.append(xi)
         else:

@@ -73,7 +73,7 @@ class SGD(Optimizer):
         first = momentum and self._velocity is None
         if first:
             self._velocity = [0.0] * len(self.params)
-        velocity = self._velocity
+        velocity = self._velocity or []
         for i, p in enumerate(self.params):
             g = p.grad + decay * p.data
             if momentum:  # the first step's velocity is the gradient itself, as in PyTorch

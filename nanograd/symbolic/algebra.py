@@ -28,7 +28,7 @@ def _heaviside(x, h0=0.5):
 MATH_MODULES = [{"Heaviside": lambda x, h0=0.5: float(_heaviside(x, h0)),
                  "sign": lambda x: float((x > 0) - (x < 0)), "Max": max, "Min": min, "Abs": abs},
                 "math"]
-MPMATH_MODULES = [{"Heaviside": _heaviside, "Max": max, "Min": min}, "mpmath"]
+MPMATH_MODULES: list = [{"Heaviside": _heaviside, "Max": max, "Min": min}, "mpmath"]
 
 
 def constant(value: int | float | Fraction) -> sympy.Expr:

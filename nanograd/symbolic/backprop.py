@@ -5,7 +5,7 @@ rows of the table, evaluated in `SYMBOLIC` instead of `REAL`.
 """
 from __future__ import annotations
 
-from typing import Sequence, Union
+from typing import Any, Sequence, Union
 
 import sympy
 from sympy.core.parameters import evaluate as sympy_evaluation
@@ -104,6 +104,7 @@ def grad_expr(out: Scalar, wrt: Wrt = None, simplify: bool = False, cse: bool = 
     replacements: list = []
     if cse:
         replacements, exprs = sympy.cse(exprs)
+    result: Any
     if wrt is None:
         result = dict(zip(targets, exprs))
     elif isinstance(wrt, Scalar):

@@ -57,7 +57,8 @@ class Factor:
 
         exprs = self._explanation.node_exprs
         args = [exprs[i] if isinstance(i, Scalar) else constant(i) for i in self.node.inputs]
-        return sympy.sympify(self.node.op.partials[self.position](SYMBOLIC, *args, exprs[self.node]))
+        rule = self.node.op.partials[self.position]  # type: ignore[union-attr]  # not a leaf
+        return sympy.sympify(rule(SYMBOLIC, *args, exprs[self.node]))
 
     def text(self) -> str:
         """`d e/d d = 1 - e**2 = 0.0265922`."""

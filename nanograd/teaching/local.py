@@ -7,9 +7,9 @@ backward all read their factors here.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, cast
 
-from ..core.ops import REAL
+from ..core.ops import REAL, Op
 from ..core.scalar import Scalar
 from ..errors import derivative_error
 
@@ -22,7 +22,7 @@ def operands(node: Scalar) -> list:
 def local_derivative(node: Scalar, position: int, args: list | None = None) -> float:
     """d node / d (its input at `position`), from the table; `args` are `operands(node)` if known."""
     try:
-        return float(node.op.partials[position](REAL, *(args or operands(node)), node.data))
+        return float(_op(node).partials[position](REAL, *(args or operands(node)), node.data))
     except (ArithmeticError, ValueError) as error:
         raise derivative_error(node, error) from None
 
@@ -88,14 +88,19 @@ def local_formula(node: Scalar, position: int, names: dict[Scalar, str]):
 
     args = [_symbol(i, names) for i in node.inputs]
     # sympify: a rule may give a plain number (add's partials are 1)
-    return sympy.sympify(node.op.partials[position](SYMBOLIC, *args, _symbol(node, names)))
+    return sympy.sympify(_op(node).partials[position](SYMBOLIC, *args, _symbol(node, names)))
 
 
 def step_formula(node: Scalar, names: dict[Scalar, str]):
     """The node's own operation on its inputs' names (e = tanh(d)): its closed form one step deep."""
     from ..symbolic.algebra import SYMBOLIC
 
-    return node.op.forward(SYMBOLIC, *[_symbol(i, names) for i in node.inputs])
+    return _op(node).forward(SYMBOLIC, *[_symbol(i, names) for i in node.inputs])
+
+
+def _op(node: Scalar) -> Op:
+    """The op of `node`, which the callers here know is not a leaf."""
+    return cast(Op, node.op)
 
 
 def _symbol(value, names: dict[Scalar, str]):

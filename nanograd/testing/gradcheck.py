@@ -77,8 +77,9 @@ def check_gradients(fn: Callable[..., Scalar], domain: Domain | list[Domain] = R
 def _ranges(domain: Domain) -> Ranges:
     """(lo, hi) or a union of such intervals, as a union."""
     if len(domain) == 2 and all(isinstance(v, (int, float)) for v in domain):
-        return (tuple(domain),)
-    return tuple(tuple(interval) for interval in domain)
+        lo, hi = domain
+        return ((float(lo), float(hi)),)  # type: ignore[arg-type]
+    return tuple((float(lo), float(hi)) for lo, hi in domain)  # type: ignore[misc]
 
 
 def _domains(domain: Domain | list[Domain], n: int) -> list[Ranges]:

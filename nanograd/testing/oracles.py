@@ -4,6 +4,7 @@ the properties that compare them on a random graph (`check_*`), each raising Gra
 with a one-line reproduction when they disagree."""
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import sympy
@@ -29,7 +30,7 @@ def close(a: float, b: float, tolerance: tuple[float, float] = EXACT) -> bool:
 
 # -- independent oracles -----------------------------------------------------------------------
 # sympy.diff's DiracDelta only ever appears here at points kept off the step, where it is 0.
-_MPMATH = [{**MPMATH_MODULES[0], "DiracDelta": lambda x, *order: 0}, "mpmath"]
+_MPMATH: list = [{**MPMATH_MODULES[0], "DiracDelta": lambda x, *order: 0}, "mpmath"]
 
 
 def value_of(expr: sympy.Expr, values: dict) -> float:
@@ -159,7 +160,7 @@ def check_hessian(graph: RandomGraph) -> None:
 
     for i in range(len(graph.leaves)):
         for j in range(len(graph.leaves)):
-            numeric = central_difference(lambda v, i=i: gradient(v, i), graph.values, j)
+            numeric = central_difference(functools.partial(gradient, i=i), graph.values, j)
             _assert_close(graph, f"d2 out/d x{i} d x{j}: hessian_expr vs finite differences",
                           value_of(hessian[i, j], at), numeric, FINITE_DIFFERENCE)
 

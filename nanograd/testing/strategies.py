@@ -145,7 +145,7 @@ def graphs(draw, ops: Sequence[str] | None = None, max_leaves: int = 3, max_step
         step = GraphStep(op, tuple(operands))
         steps.append(step)
         args = [o.constant if o.node is None else nodes[o.node] + o.shift for o in operands]
-        nodes.append(apply(op, *[Scalar(a) for a in args]).data)
+        nodes.append(apply(op, *[Scalar(a) for a in args if a is not None]).data)
     return RandomGraph(values, steps)
 
 
