@@ -2,7 +2,7 @@
 
     python benchmarks/bench_symbolic.py [--quick]
 
-1. All 41 parameter gradients of seed one's MLP(3, [4, 4, 1]) squared-error loss on its first
+1. All 41 parameter gradients of the pure-Python nanograd's MLP(3, [4, 4, 1]) squared-error loss on its first
    4 samples, parameters as symbolic leaves: one grad_expr(loss, wrt=params) call against
    sympy.diff(loss.expr, p) for each parameter. Both sides first warm up on a smaller network
    (sympy initialises parts of itself on first use); sympy's cache is cleared before each timed
@@ -28,7 +28,7 @@ from common import cpu
 from nanograd import Scalar
 from nanograd.nn import MLP
 
-X1 = [[1, 2, 3], [6, 3, 5], [21, 11, 13], [5, 3, 7]]  # seed one's data, first 4 samples
+X1 = [[1, 2, 3], [6, 3, 5], [21, 11, 13], [5, 3, 7]]  # the pure-Python nanograd's data, first 4 samples
 Y1 = [1, -1, -1, 1]
 
 
@@ -105,7 +105,8 @@ def bench_gradients(rounds: int) -> None:
         t, diffs = timed(lambda expr=expr: [sympy.diff(expr, s) for s in symbols])
         theirs.append(t)
     o, s = statistics.median(ours), statistics.median(theirs)
-    print(f"41 gradients of seed one's MLP loss ({len(params)} parameters, 4 samples), median of {rounds}")
+    print(f"41 gradients of the pure-Python nanograd's MLP loss ({len(params)} parameters, "
+          f"4 samples), median of {rounds}")
     print(f"  grad_expr {o:.3f} s, sympy.diff x{len(params)} {s:.3f} s: ratio {s / o:.1f}x"
           f"   (requirement: at least 10x; rounds: "
           f"{', '.join(f'{b / a:.1f}x' for a, b in zip(ours, theirs))})")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The chain rule on the first seed's worked example, a through m: drawn and explained.
+"""The chain rule on the earlier pure-Python nanograd's worked example, a through m: drawn and explained.
 
     python examples/chain_rule.py                # pictures into ./chain_rule_out
     python examples/chain_rule.py --out /tmp/cr

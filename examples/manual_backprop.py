@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Backprop by hand, one node at a time, on the second seed's graph out = (a*b + c) * (k + b).
+"""Backprop by hand, one node at a time, on the earlier PyTorch-style nanograd's graph
+out = (a*b + c) * (k + b).
 
     python examples/manual_backprop.py               # frames into ./manual_backprop_out
     python examples/manual_backprop.py --out /tmp/mb
@@ -18,7 +19,7 @@ from nanograd.drawing import render_steps
 from nanograd.teaching import backward_steps
 
 
-def seed_two() -> dict[str, Scalar]:
+def sum_product() -> dict[str, Scalar]:
     a, b, c, k = (Scalar(v, label=n) for n, v in zip("abck", (5.0, 2.0, 3.0, 2.0)))
     d = a * b; d.label = "d"
     e = d + c; e.label = "e"
@@ -33,18 +34,18 @@ def main(argv: list[str] | None = None) -> None:
                         help="folder for the frames (made if missing)")
     args = parser.parse_args(argv)
 
-    nodes = seed_two()
+    nodes = sum_product()
     for step in backward_steps(nodes["out"]):
         print(step)
     by_hand = {name: node.grad for name, node in nodes.items()}
 
-    check = seed_two()
+    check = sum_product()
     check["out"].backward()
     same = all(check[name].grad == grad for name, grad in by_hand.items())
     print("\ngradients:", ", ".join(f"{name} {grad:g}" for name, grad in by_hand.items()))
     print(f"the same as backward() gives: {'yes' if same else 'NO'}")
 
-    frames = render_steps(seed_two()["out"], args.out, show_local=True)
+    frames = render_steps(sum_product()["out"], args.out, show_local=True)
     print(f"wrote {len(frames)} frames: {frames[0]} ... {frames[-1]}")
 
 

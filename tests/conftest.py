@@ -12,11 +12,11 @@ from nanograd.testing import register_profiles
 
 register_profiles()
 
-SEED_ONE_LABELS = tuple("abcdefghijklm")
+WORKED_EXAMPLE_LABELS = tuple("abcdefghijklm")
 
 
-def _seed_one_values(bump: str | None = None, step: float = 0.0) -> dict[str, float]:
-    """Seed one's example a..m in plain floats; `bump` adds `step` to that node's value."""
+def _worked_example_values(bump: str | None = None, step: float = 0.0) -> dict[str, float]:
+    """The pure-Python nanograd's example a..m in plain floats; `bump` adds `step` to that node's value."""
     v: dict[str, float] = {}
 
     def put(name: str, value: float) -> float:
@@ -34,32 +34,33 @@ def _seed_one_values(bump: str | None = None, step: float = 0.0) -> dict[str, fl
     i = put("i", math.exp(h))
     j = put("j", i ** 2)
     k = put("k", 2.0)
-    l = put("l", j - k)  # noqa: E741 (the seed's name)
+    l = put("l", j - k)  # noqa: E741 (the example names its nodes a to m)
     put("m", math.log10(l))
     return v
 
 
-def _seed_one_gradients() -> dict[str, float]:
-    """d m / d node for every node of seed one, by central finite differences on the values."""
-    base = _seed_one_values()
+def _worked_example_gradients() -> dict[str, float]:
+    """d m / d node for every node of the worked example, by central finite differences."""
+    base = _worked_example_values()
     grads = {}
-    for name in SEED_ONE_LABELS:
+    for name in WORKED_EXAMPLE_LABELS:
         h = 1e-6 * max(1.0, abs(base[name]))
-        up = _seed_one_values(name, h)["m"]
-        down = _seed_one_values(name, -h)["m"]
+        up = _worked_example_values(name, h)["m"]
+        down = _worked_example_values(name, -h)["m"]
         grads[name] = (up - down) / (2 * h)
     return grads
 
 
 @pytest.fixture(scope="session")
-def seed_one_reference():
-    """(values, gradients) of seed one's example, a..m, computed without nanograd."""
-    return _seed_one_values(), _seed_one_gradients()
+def pure_python_reference():
+    """(values, gradients) of the pure-Python nanograd's example, a..m, computed without nanograd."""
+    return _worked_example_values(), _worked_example_gradients()
 
 
 @pytest.fixture
-def seed_two_graph():
-    """Seed two's graph: a=5, b=2, c=3, k=2, d=a*b, e=d+c, f=k+b, out=e*f (not backpropagated)."""
+def sum_product_graph():
+    """The PyTorch-style nanograd's graph: a=5, b=2, c=3, k=2, d=a*b, e=d+c, f=k+b, out=e*f
+    (not backpropagated)."""
     from nanograd import Scalar
 
     a = Scalar(5, label="a")

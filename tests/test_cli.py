@@ -23,8 +23,8 @@ def test_demo_exits_zero(demo_run):
     assert demo_run.returncode == 0, demo_run.stderr
 
 
-def test_demo_prints_every_node_with_value_and_gradient(demo_run, seed_one_reference):
-    values, grads = seed_one_reference
+def test_demo_prints_every_node_with_value_and_gradient(demo_run, pure_python_reference):
+    values, grads = pure_python_reference
     rows = {}
     for line in demo_run.stdout.splitlines():
         match = ROW.match(line)

@@ -26,8 +26,8 @@ def check_svg(path: Path) -> list[str]:
     return [t.text for t in root.iter("{http://www.w3.org/2000/svg}text") if t.text]
 
 
-def test_chain_rule(tmp_path, seed_one_reference):
-    _, gradients = seed_one_reference
+def test_chain_rule(tmp_path, pure_python_reference):
+    _, gradients = pure_python_reference
     out = tmp_path / "pictures"
     text = run("chain_rule.py", out)
     assert "path 1: m <- l <- j <- i <- h <- g <- f <- e <- d <- c <- a" in text
@@ -42,7 +42,7 @@ def test_chain_rule(tmp_path, seed_one_reference):
 def test_manual_backprop(tmp_path):
     out = tmp_path / "frames"
     text = run("manual_backprop.py", out)
-    # seed two: out = (a*b + c) * (k + b) at a=5, b=2, c=3, k=2
+    # the PyTorch-style nanograd's example: out = (a*b + c) * (k + b) at a=5, b=2, c=3, k=2
     assert "step 1: out (mul), grad 1: e.grad += 1 x 4 = +4; f.grad += 1 x 13 = +13" in text
     assert "step 6: d (mul), grad 4: a.grad += 4 x 2 = +8; b.grad += 4 x 5 = +20" in text
     assert "gradients: a 8, b 33, c 4, k 13, d 4, e 4, f 13, out 1" in text

@@ -1,6 +1,6 @@
 """explain(out, wrt=a): the paths, their factors, the total and the closed form.
 
-Oracles: derivatives written by hand with `math` for the seed's example, central finite
+Oracles: derivatives written by hand with `math` for the worked example, central finite
 differences and mpmath evaluations of closed forms (nanograd.testing) on random graphs, and path
 counts known in closed form (a chain of n diamonds has 2**n paths).
 """
@@ -27,9 +27,9 @@ def seed():
     return m, {n.label: n for n in topological_order(m)}
 
 
-def test_seed_one_has_one_path_with_the_local_derivatives_of_the_chain(seed, seed_one_reference):
+def test_worked_example_has_one_path_with_the_local_derivatives_of_the_chain(seed, pure_python_reference):
     m, nodes = seed
-    values, gradients = seed_one_reference
+    values, gradients = pure_python_reference
     v = values
     e = explain(m, wrt=nodes["a"])
     [path] = e.paths
@@ -58,7 +58,7 @@ def test_closed_forms_of_the_factors_and_of_the_total(seed):
     m, nodes = seed
     a, b, k = (sympy.Symbol(s, real=True) for s in "abk")
     g = sympy.Max(0, 20 * sympy.tanh((a + b) / 2))
-    closed_m = sympy.log(g ** 2 - k, 10)  # the seed's m, written by hand
+    closed_m = sympy.log(g ** 2 - k, 10)  # the example's m, written by hand
     e = explain(m, wrt=nodes["a"])
     at = {a: 3.0, b: 2.0, k: 2.0}
     by_sympy = sympy.diff(closed_m, a).replace(sympy.DiracDelta, lambda *args: 0)

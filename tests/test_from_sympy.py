@@ -214,7 +214,7 @@ def _graph_all_ops():
     return out, [x, y, z]
 
 
-def _graph_seed_one():
+def _graph_worked_example():
     m = worked_example()
     return m, [n for n in topological_order(m) if n.is_leaf]
 
@@ -234,7 +234,7 @@ def _graph_mixed():
     return out, [a, b, c]
 
 
-GRAPHS = {"all_ops": _graph_all_ops, "seed_one": _graph_seed_one,
+GRAPHS = {"all_ops": _graph_all_ops, "worked_example": _graph_worked_example,
           "unlabelled": _graph_unlabelled, "mixed": _graph_mixed}
 
 
@@ -252,7 +252,7 @@ def test_round_trip_gives_the_same_value_and_gradients(name):
         assert close(new_leaves[symbol_of[leaf]].grad, leaf.grad, rel=1e-9), leaf
 
 
-@pytest.mark.parametrize("name", ["all_ops", "seed_one", "mixed"])
+@pytest.mark.parametrize("name", ["all_ops", "worked_example", "mixed"])
 def test_round_trip_gives_the_same_expression(name):
     out, _ = GRAPHS[name]()
     again, _ = nanograd.from_sympy(out.expr, nanograd.leaf_values(out))

@@ -122,15 +122,15 @@ def test_backward_on_random_graphs_matches_finite_differences_at_every_node(seed
 
 # -- topological order ----------------------------------------------------------------------
 
-def test_seed_one_order_is_a_to_m():
+def test_worked_example_order_is_a_to_m():
     out = worked_example()
     order = topological_order(out)
     assert [node.label for node in order] == list("abcdefghijklm")
     assert_topological(out, order)
 
 
-def test_seed_two_order(seed_two_graph):
-    g = seed_two_graph
+def test_sum_product_order(sum_product_graph):
+    g = sum_product_graph
     order = topological_order(g["out"])
     assert_topological(g["out"], order)
     assert sorted(node.label for node in order) == sorted("abcdefk") + ["out"]
@@ -196,8 +196,8 @@ def test_diamond():
     assert c.grad == 6.0  # = b
 
 
-def test_seed_two_gradients_by_hand(seed_two_graph):
-    g = seed_two_graph
+def test_sum_product_gradients_by_hand(sum_product_graph):
+    g = sum_product_graph
     g["out"].backward()
     # out = e * f, e = d + c, d = a * b, f = k + b, with a=5, b=2, c=3, k=2
     data = {"a": 5, "b": 2, "c": 3, "k": 2, "d": 10, "e": 13, "f": 4, "out": 52}
@@ -216,8 +216,8 @@ def test_seed_two_gradients_by_hand(seed_two_graph):
         assert g[name].grad == grads[name], name
 
 
-def test_backward_twice_accumulates_leaves_but_not_inner_nodes(seed_two_graph):
-    g = seed_two_graph
+def test_backward_twice_accumulates_leaves_but_not_inner_nodes(sum_product_graph):
+    g = sum_product_graph
     out = g["out"]
     out.backward()
     first = {name: node.grad for name, node in g.items()}
@@ -242,8 +242,8 @@ def test_backward_twice_on_random_graph_inner_nodes_hold_the_derivative():
         assert math.isclose(node.grad, expected, rel_tol=1e-12, abs_tol=1e-300)
 
 
-def test_zeroing_leaf_grads_between_calls_gives_the_same_result(seed_two_graph):
-    g = seed_two_graph
+def test_zeroing_leaf_grads_between_calls_gives_the_same_result(sum_product_graph):
+    g = sum_product_graph
     g["out"].backward()
     first = {name: node.grad for name, node in g.items()}
     for node in g.values():
@@ -343,12 +343,12 @@ def parse_tree(text: str):
     return rows
 
 
-def test_format_tree_of_seed_two(seed_two_graph):
-    g = seed_two_graph
+def test_format_tree_of_the_sum_product(sum_product_graph):
+    g = sum_product_graph
     g["out"].backward()
     text = format_tree(g["out"])
     rows = parse_tree(text)
-    # The seed's nesting: out(e(d(a, b), c), f(k, b)); a node used twice (b) is written twice.
+    # The earlier projects' nesting: out(e(d(a, b), c), f(k, b)); a node used twice (b) is written twice.
     expected = [
         (0, 52.0, 1.0, "out", "*"),
         (1, 13.0, 4.0, "e", "+"),
@@ -378,8 +378,8 @@ def test_format_tree_shows_constants():
     assert any(line.strip().rstrip(",") == "7" for line in text.splitlines())
 
 
-def test_format_tree_elides_past_max_nodes(seed_two_graph):
-    out = seed_two_graph["out"]
+def test_format_tree_elides_past_max_nodes(sum_product_graph):
+    out = sum_product_graph["out"]
     assert len(parse_tree(format_tree(out, max_nodes=9))) == 9
     assert "..." not in format_tree(out, max_nodes=9)
     text = format_tree(out, max_nodes=3)
@@ -390,8 +390,8 @@ def test_format_tree_elides_past_max_nodes(seed_two_graph):
     assert len(parse_tree(format_tree(out, max_nodes=8))) == 8
 
 
-def test_rich_repr_yields_the_fields(seed_two_graph):
-    g = seed_two_graph
+def test_rich_repr_yields_the_fields(sum_product_graph):
+    g = sum_product_graph
     g["out"].backward()
     fields = dict(g["out"].__rich_repr__())
     assert list(fields) == ["data", "grad", "label", "op", "inputs"]
@@ -402,9 +402,9 @@ def test_rich_repr_yields_the_fields(seed_two_graph):
     assert leaf["op"] is None and tuple(leaf["inputs"]) == ()
 
 
-def test_rich_pretty_repr_shows_the_whole_graph(seed_two_graph):
+def test_rich_pretty_repr_shows_the_whole_graph(sum_product_graph):
     pretty = pytest.importorskip("rich.pretty")
-    g = seed_two_graph
+    g = sum_product_graph
     g["out"].backward()
     text = pretty.pretty_repr(g["out"])
     for label in ("out", "a", "b", "c", "d", "e", "f", "k"):

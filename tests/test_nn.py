@@ -58,7 +58,7 @@ def test_parameter_counts_and_output_shapes(nin, nouts, count):
     params = model.parameters()
     assert len(params) == count
     assert len({id(p) for p in params}) == count
-    assert model.params() == params  # the first seed's name
+    assert model.params() == params  # the earlier pure-Python nanograd's name
     out = model([0.5] * nin)
     if nouts[-1] == 1:
         assert isinstance(out, Scalar)
@@ -147,7 +147,7 @@ def test_gradients_match_finite_differences(activation):
 
 
 def test_default_network_is_the_first_seeds():
-    """tanh everywhere and weights drawn by random.uniform(-1, 1) in the seed's order."""
+    """tanh everywhere and weights drawn by random.uniform(-1, 1) in that project's order."""
     random.seed(21)
     model = MLP(3, [4, 4, 1])
     random.seed(21)

@@ -1,5 +1,6 @@
 """nanograd.optim: each optimizer's update against PyTorch's and a hand-written float reference,
-that each lowers a loss, zero_grad, a writable lr, errors; and the second seed's minibatch loop.
+that each lowers a loss, zero_grad, a writable lr, errors; and the earlier PyTorch-style
+nanograd's minibatch loop.
 """
 from __future__ import annotations
 
@@ -172,7 +173,7 @@ def test_optimizer_errors_name_the_problem():
 
 
 def test_second_seeds_minibatch_loop():
-    """The second seed's example_nn_minibatch_epoch loop, over shuffled mini-batches."""
+    """The earlier PyTorch-style nanograd's example_nn_minibatch_epoch loop, over shuffled mini-batches."""
     random.seed(3)
     n = MLP(3, [2, 3, 1])
     xs = [[2.3, 4.5, -1], [3, -4.5, 2], [-2.3, 2.1, 3.5], [0.3, 0.5, 2]]

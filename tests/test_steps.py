@@ -20,8 +20,8 @@ def grads(out: Scalar) -> list[float]:
     return [n.grad for n in topological_order(out)]
 
 
-def test_seed_one_step_by_step_ends_where_backward_does(seed_one_reference):
-    values, _ = seed_one_reference
+def test_worked_example_step_by_step_ends_where_backward_does(pure_python_reference):
+    values, _ = pure_python_reference
     m = worked_example()
     steps = list(backward_steps(m))
     order = topological_order(m)

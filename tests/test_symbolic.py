@@ -38,7 +38,7 @@ def close(a: float, b: float, rel: float = 1e-9, abs_: float = 1e-9) -> bool:
 
 @pytest.fixture
 def graph():
-    """out = (a*b + c) * (k + b) with intermediates d, e, f (seed two's shape), plus sin."""
+    """out = (a*b + c) * (k + b) with intermediates d, e, f (the PyTorch-style nanograd's shape), plus sin."""
     a = Scalar(0.5, label="a")
     b = Scalar(-1.5, label="b")
     c = Scalar(2.0, label="c")
@@ -354,13 +354,13 @@ def test_grad_function_accepts_other_values():
     assert all(close(g, e) for g, e in zip(f(other), (b2.grad, a2.grad)))
 
 
-# -- seed one's worked example --------------------------------------------------------------
+# -- the pure-Python nanograd's worked example --------------------------------------------------------------
 
-def _seed_one_m(a: float, b: float, k: float) -> float:
+def _worked_example_m(a: float, b: float, k: float) -> float:
     return math.log10(max(0.0, 20 * math.tanh((a + b) / 2)) ** 2 - k)
 
 
-def test_seed_example_closed_forms():
+def test_worked_example_closed_forms():
     m = worked_example()
     leaves = {n.label: n for n in topological_order(m) if n.is_leaf}
     assert set(leaves) == {"a", "b", "k"}
@@ -375,14 +375,14 @@ def test_seed_example_closed_forms():
     for name, leaf in leaves.items():
         up = dict(base, **{name: base[name] + h})
         down = dict(base, **{name: base[name] - h})
-        fd = (_seed_one_m(**up) - _seed_one_m(**down)) / (2 * h)
+        fd = (_worked_example_m(**up) - _worked_example_m(**down)) / (2 * h)
         value = nanograd.evaluate(grads[leaf], at=m)
         assert close(value, leaf.grad, rel=1e-12)
         assert close(value, fd, rel=1e-6)
         assert close(value, at(sympy.diff(expected, real(name)), {A: 3, B: 2, K: 2}))
 
 
-def test_seed_example_intermediates_have_adjoints_equal_to_their_grads():
+def test_worked_example_intermediates_have_adjoints_equal_to_their_grads():
     m = worked_example()
     m.backward()
     for node in topological_order(m):

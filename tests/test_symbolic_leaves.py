@@ -83,7 +83,7 @@ def test_label_set_after_the_operations_counts():
     assert set(nanograd.grad_expr(c).values()) >= {real("b") + 1}
 
 
-def test_seed_one_label_set_after_creation():
+def test_worked_example_label_set_after_creation():
     a = Scalar(3)
     a.label = "a"
     b = Scalar(2, label="b")

@@ -89,7 +89,7 @@ def test_returns_a_digraph_without_rendering():
     assert dot.source.lstrip().startswith("digraph")
 
 
-def test_seed_one_has_a_record_per_scalar_with_label_data_grad():
+def test_worked_example_has_a_record_per_scalar_with_label_data_grad():
     m = worked_example()
     m.backward()
     by_label = {}
@@ -111,7 +111,7 @@ def test_seed_one_has_a_record_per_scalar_with_label_data_grad():
         assert math.isclose(number_in(grad_field), node.grad, abs_tol=1e-4)
 
 
-def test_seed_one_op_nodes_constants_and_edges():
+def test_worked_example_op_nodes_constants_and_edges():
     m = worked_example()
     dot = draw_dot(m)
     nodes, edges = parse_source(dot.source)

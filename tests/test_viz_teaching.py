@@ -77,7 +77,7 @@ def seed():
 A, B, K = (sympy.Symbol(s, real=True) for s in "abk")
 
 
-def test_default_drawing_is_the_seed_one_drawing(seed):
+def test_default_drawing_is_the_worked_example_drawing(seed):
     m, nodes = seed
     dot = draw_dot(m)
     assert isinstance(dot, graphviz.Digraph)
@@ -92,9 +92,9 @@ def test_default_drawing_is_the_seed_one_drawing(seed):
     assert "more nodes" not in dot.source
 
 
-# The first seed's drawing as draw_dot wrote it before the teaching options existed (node ids,
+# The worked example's drawing as draw_dot wrote it before the teaching options existed (node ids,
 # which are id()s, renumbered in order of appearance): the default must not change.
-SEED_ONE_DOT = """\
+WORKED_EXAMPLE_DOT = """\
 digraph {
 	graph [rankdir=LR]
 	n0 [label="{ a | data 3.0000 | grad 0.0118 }" shape=record]
@@ -159,7 +159,7 @@ def renumbered(source: str) -> str:
 
 def test_default_drawing_is_byte_for_byte_the_earlier_one(seed):
     m, _ = seed
-    assert renumbered(draw_dot(m).source) == SEED_ONE_DOT
+    assert renumbered(draw_dot(m).source) == WORKED_EXAMPLE_DOT
 
 
 def test_show_expr_adds_each_results_closed_form(seed):

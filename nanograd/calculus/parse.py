@@ -97,7 +97,7 @@ class Expression:
             if tree.kind == "variable":
                 return leaves[tree.value]
             if tree.value not in constants:  # one leaf for every use of pi in the graph
-                import sympy
+                import sympy  # sympy: loaded on first use
 
                 number, exact = CONSTANTS[tree.value]
                 constants[tree.value] = Scalar(number, label=tree.value, sym=getattr(sympy, exact))
@@ -119,9 +119,9 @@ class Expression:
 
     def sympy(self) -> sympy.Expr:
         """The expression in closed form: what `graph(values)[0].expr` is, at any values."""
-        import sympy
+        import sympy  # sympy: loaded on first use
 
-        from ..symbolic.algebra import SYMBOLIC, constant
+        from ..symbolic.algebra import SYMBOLIC, constant  # sympy: loaded on first use
 
         def leaf(tree: Tree) -> sympy.Expr:
             if tree.kind == "number":
@@ -134,7 +134,7 @@ class Expression:
 
 
 def _exact_leaf(number: int | Fraction) -> Scalar:
-    from ..symbolic.algebra import constant
+    from ..symbolic.algebra import constant  # sympy: loaded on first use
 
     return Scalar(float(number), sym=constant(number))
 

@@ -17,7 +17,7 @@ def diff_command(args: argparse.Namespace) -> int:
     check_wrt(expression, wrt)
     at = read_point(args.at, expression)
     out, leaves = graph_at(expression, at)
-    from ..symbolic import evaluate, grad_expr
+    from ..symbolic import evaluate, grad_expr  # sympy: loaded on first use
 
     derivatives = grad_expr(out, wrt=[leaves[name] for name in wrt], simplify=args.simplify)
     exprs = [out.expr, *derivatives]  # f, then its derivatives: evaluated, and by backprop
@@ -65,7 +65,7 @@ def verify_command(args: argparse.Namespace) -> int:
         raise InputError(f"CLAIM uses {', '.join(unknown)}, which EXPR does not "
                         f"(EXPR's variables: {', '.join(expression.variables)})")
     out, leaves = graph_at(expression, read_point(args.at, expression))
-    from ..calculus.verification import verify as check
+    from ..calculus.verification import verify as check  # sympy: loaded on first use
 
     result = check(out, wrt=leaves[args.wrt], claim=claim.sympy())
     f = function_of(expression)

@@ -59,7 +59,7 @@ def draw_or_dot(out: Scalar, path: Path) -> Path:
     """Render `out` to `path`; where that cannot be done yet, its Graphviz source beside it (.dot)."""
     import graphviz  # graphviz: loaded by the commands that draw
 
-    from ..drawing import draw_dot, render
+    from ..drawing import draw_dot, render  # graphviz: loaded on first use
 
     try:
         render(out, path)

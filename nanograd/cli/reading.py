@@ -68,7 +68,7 @@ def graph_at(expression: Expression, at: dict[str, float] | None) -> tuple[Scala
     """
     if at is not None:
         return expression.graph(at)
-    from ..calculus.verification import ATTEMPTS, sample_points
+    from ..calculus.verification import ATTEMPTS, sample_points  # sympy: loaded on first use
 
     last = None
     for point in islice(sample_points(expression.variables), ATTEMPTS):

@@ -15,33 +15,33 @@ if TYPE_CHECKING:
 
 def function_of(expression: Expression) -> sympy.Expr:
     """f(x, y): the name the output gives EXPR (F when one of its variables is called f)."""
-    import sympy
+    import sympy  # sympy: loaded on first use
 
     name = "F" if "f" in expression.variables else "f"
     return sympy.Function(name)(*(sympy.Symbol(v, real=True) for v in expression.variables))
 
 
 def derivative_of(f: sympy.Expr, name: str) -> sympy.Expr:
-    import sympy
+    import sympy  # sympy: loaded on first use
 
     return sympy.Derivative(f, sympy.Symbol(name, real=True))
 
 
 def equation(left: sympy.Expr | str, right: sympy.Expr) -> sympy.Expr:
-    import sympy
+    import sympy  # sympy: loaded on first use
 
     left = sympy.Symbol(left) if isinstance(left, str) else left
     return sympy.Eq(left, right, evaluate=False)
 
 
 def pretty(expr: sympy.Expr) -> str:
-    import sympy
+    import sympy  # sympy: loaded on first use
 
     return sympy.pretty(expr, use_unicode=can_write("∂⋅─"))
 
 
 def latex(expr: sympy.Expr) -> str:
-    import sympy
+    import sympy  # sympy: loaded on first use
 
     return sympy.latex(expr)
 
@@ -56,7 +56,7 @@ def value_table(at: dict[str, float], labels: list[str], values: list[float], nu
 
 
 def close(a: float, b: float) -> bool:
-    from ..calculus.verification import ABSOLUTE, RELATIVE
+    from ..calculus.verification import ABSOLUTE, RELATIVE  # sympy: loaded on first use
 
     return math.isclose(a, b, rel_tol=RELATIVE, abs_tol=ABSOLUTE)
 

@@ -128,7 +128,7 @@ def _nearest(out: Scalar, limit: int) -> set[Scalar]:
 
 def _forms(order: list[Scalar], names: dict[Scalar, str], width: int) -> dict[Scalar, str]:
     """Each result's closed form as text: whole if it is short, else one step deep (e = tanh(d))."""
-    from ..symbolic.backprop import node_exprs
+    from ..symbolic.backprop import node_exprs  # sympy: loaded on first use
 
     # The size of each node's expression tree, capped: deep ones are never built or printed whole
     # (printing a deep sympy expression recurses, and its text would be cut anyway).

@@ -51,9 +51,9 @@ class Factor:
     @property
     def expr(self) -> sympy.Expr:
         """The local derivative in closed form, in the graph's leaf symbols."""
-        import sympy
+        import sympy  # sympy: loaded on first use
 
-        from ..symbolic.algebra import SYMBOLIC, constant
+        from ..symbolic.algebra import SYMBOLIC, constant  # sympy: loaded on first use
 
         exprs = self._explanation.node_exprs
         args = [exprs[i] if isinstance(i, Scalar) else constant(i) for i in self.node.inputs]
@@ -82,7 +82,7 @@ class ChainPath:
     @property
     def expr(self) -> sympy.Expr:
         """The product of the factors' closed forms."""
-        import sympy
+        import sympy  # sympy: loaded on first use
 
         return sympy.Mul(*[f.expr for f in self.factors])
 
@@ -173,14 +173,14 @@ class Explanation:
 
     @cached_property
     def node_exprs(self) -> dict:
-        from ..symbolic.backprop import node_exprs
+        from ..symbolic.backprop import node_exprs  # sympy: loaded on first use
 
         return node_exprs(self.order)
 
     @cached_property
     def expr(self) -> sympy.Expr:
         """d out / d wrt in closed form (by symbolic backprop: `grad_expr(out, wrt=wrt)`)."""
-        from ..symbolic.backprop import grad_expr
+        from ..symbolic.backprop import grad_expr  # sympy: loaded on first use
 
         return grad_expr(self.out, wrt=self.wrt)
 
@@ -223,7 +223,7 @@ class Explanation:
 
     def markdown(self) -> str:
         """The walkthrough as Markdown with inline LaTeX, for notebooks and reports."""
-        from sympy import latex
+        from sympy import latex  # sympy: loaded on first use
 
         o, a = self._heading()
         lines = [f"**${derivative_latex(o, a)}$** = the sum over paths from `{o}` back to `{a}` of the "
@@ -250,7 +250,7 @@ class Explanation:
 
     def _repr_latex_(self) -> str:
         """The chain rule as one equation: the sum of products of local derivatives, and its value."""
-        from sympy import latex
+        from sympy import latex  # sympy: loaded on first use
 
         o, a = self._heading()
         parts = [derivative_latex(o, a)]

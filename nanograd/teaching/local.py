@@ -45,7 +45,7 @@ def node_names(order: list[Scalar]) -> dict[Scalar, str]:
 
     Leaves are named as their closed forms name them, so formulas and closed forms agree.
     """
-    from ..symbolic.leaves import leaf_symbol
+    from ..symbolic.leaves import leaf_symbol  # sympy: loaded on first use
 
     names = {node: str(leaf_symbol(node)) if node.op is None else node.label for node in order}
     taken = set(names.values())
@@ -67,7 +67,7 @@ def derivative_label(top: str, bottom: str, d: str = "d ") -> str:
 
 def derivative_latex(top: str, bottom: str) -> str:
     """`derivative_label` in LaTeX, a fraction of partials, grouping expressions the same way."""
-    from sympy import Symbol, latex
+    from sympy import Symbol, latex  # sympy: loaded on first use
 
     def tex(name: str) -> str:
         return group(name, latex(Symbol(name)), r"\left(", r"\right)")
@@ -82,9 +82,9 @@ def group(name: str, shown: str, left: str = "(", right: str = ")") -> str:
 
 def local_formula(node: Scalar, position: int, names: dict[Scalar, str]):
     """d node / d (its input at `position`) as a sympy expression in the names of node and inputs."""
-    import sympy
+    import sympy  # sympy: loaded on first use
 
-    from ..symbolic.algebra import SYMBOLIC
+    from ..symbolic.algebra import SYMBOLIC  # sympy: loaded on first use
 
     args = [_symbol(i, names) for i in node.inputs]
     # sympify: a rule may give a plain number (add's partials are 1)
@@ -93,7 +93,7 @@ def local_formula(node: Scalar, position: int, names: dict[Scalar, str]):
 
 def step_formula(node: Scalar, names: dict[Scalar, str]):
     """The node's own operation on its inputs' names (e = tanh(d)): its closed form one step deep."""
-    from ..symbolic.algebra import SYMBOLIC
+    from ..symbolic.algebra import SYMBOLIC  # sympy: loaded on first use
 
     return _op(node).forward(SYMBOLIC, *[_symbol(i, names) for i in node.inputs])
 
@@ -104,9 +104,9 @@ def _op(node: Scalar) -> Op:
 
 
 def _symbol(value, names: dict[Scalar, str]):
-    import sympy
+    import sympy  # sympy: loaded on first use
 
-    from ..symbolic.algebra import constant
+    from ..symbolic.algebra import constant  # sympy: loaded on first use
 
     if isinstance(value, Scalar):
         return sympy.Symbol(names[value], real=True)

@@ -1,4 +1,5 @@
-"""The first seed's code, run verbatim on nanograd, and the neural-net module built after it."""
+"""The earlier pure-Python nanograd's code (its README), run verbatim on this nanograd, and the
+neural-net module built after it."""
 from __future__ import annotations
 
 import math
@@ -12,9 +13,9 @@ import nanograd
 from nanograd import Scalar, draw_dot
 from nanograd.nn import MLP, Layer, Neuron
 
-# -- the seed's code, copied verbatim from its README (/work/shared/seeds/000_*.txt) -------------
+# -- the earlier pure-Python nanograd's code, verbatim from its README (shared/seeds/000_*.txt) --
 
-SEED_ONE_WORKED_EXAMPLE = """\
+EARLIER_WORKED_EXAMPLE = """\
 a = Scalar(3); a.label = 'a'
 b = Scalar(2, label = 'b')
 c = a + b; c.label = 'c'
@@ -35,7 +36,7 @@ dot = draw_dot(m)
 dot
 """
 
-SEED_ONE_TRAINING = """\
+EARLIER_TRAINING = """\
 # Create a multi-layer perceptron
 myNet = MLP(3, [4, 4, 1])
 
@@ -69,8 +70,8 @@ dot = draw_dot(loss)
 dot
 """
 
-# The seed's own neural-net classes, written against its Scalar: they must run on nanograd's.
-SEED_ONE_NN_CLASSES = """\
+# That project's own neural-net classes, written against its Scalar: they must run on nanograd's.
+EARLIER_NN_CLASSES = """\
 import random
 
 class Neuron:
@@ -118,7 +119,7 @@ def _normalise(code: str) -> str:
     return "\n".join(line.rstrip() for line in code.strip().splitlines())
 
 
-def _seed_blocks() -> list[str]:
+def _readme_blocks() -> list[str]:
     here = Path(__file__).resolve()
     candidates = [here.parents[2] / "shared" / "seeds", Path("/work/shared/seeds")]
     for folder in candidates:
@@ -130,23 +131,23 @@ def _seed_blocks() -> list[str]:
     return []
 
 
-@pytest.mark.parametrize("code", [SEED_ONE_WORKED_EXAMPLE, SEED_ONE_TRAINING, SEED_ONE_NN_CLASSES],
+@pytest.mark.parametrize("code", [EARLIER_WORKED_EXAMPLE, EARLIER_TRAINING, EARLIER_NN_CLASSES],
                          ids=["worked example", "training loop", "nn classes"])
-def test_embedded_code_is_the_seed_verbatim(code):
-    blocks = _seed_blocks()
+def test_embedded_code_is_the_earlier_readme_verbatim(code):
+    blocks = _readme_blocks()
     if not blocks:
-        pytest.skip("the seed's README is not beside this checkout")
+        pytest.skip("the earlier project's README is not beside this checkout")
     assert _normalise(code) in blocks
 
 
 def _namespace() -> dict:
-    return {"Scalar": Scalar, "draw_dot": draw_dot, "MLP": MLP, "__name__": "seed"}
+    return {"Scalar": Scalar, "draw_dot": draw_dot, "MLP": MLP, "__name__": "earlier"}
 
 
-def test_seed_worked_example_runs_verbatim(seed_one_reference):
-    values, grads = seed_one_reference
+def test_earlier_worked_example_runs_verbatim(pure_python_reference):
+    values, grads = pure_python_reference
     ns = _namespace()
-    exec(compile(SEED_ONE_WORKED_EXAMPLE, "seed-one-example", "exec"), ns)
+    exec(compile(EARLIER_WORKED_EXAMPLE, "earlier-example", "exec"), ns)
     assert ns["m"].grad == 1.0
     for label in "abcdefghijklm":
         node = ns[label]
@@ -160,10 +161,10 @@ def test_seed_worked_example_runs_verbatim(seed_one_reference):
         assert re.search(rf"\{{ {label} \|", dot.source), label
 
 
-def test_seed_example_in_the_package_matches_the_seed(seed_one_reference):
+def test_worked_example_in_the_package_matches_the_earlier_project(pure_python_reference):
     from nanograd.teaching import worked_example
 
-    values, grads = seed_one_reference
+    values, grads = pure_python_reference
     m = worked_example()
     m.backward()
     nodes = {n.label: n for n in nanograd.topological_order(m)}
@@ -173,18 +174,18 @@ def test_seed_example_in_the_package_matches_the_seed(seed_one_reference):
         assert math.isclose(node.grad, grads[label], rel_tol=1e-6, abs_tol=1e-10)
 
 
-def _seed_loss(net) -> float:
+def _earlier_loss(net) -> float:
     return sum((net(x).data - y) ** 2 for x, y in zip(X1, Y1))
 
 
 @pytest.mark.parametrize("seed", [0, 7])
-def test_seed_training_loop_runs_verbatim_and_lowers_the_loss(seed, capsys):
+def test_earlier_training_loop_runs_verbatim_and_lowers_the_loss(seed, capsys):
     random.seed(seed)
-    before = _seed_loss(MLP(3, [4, 4, 1]))  # the same weights the seed's code will draw
+    before = _earlier_loss(MLP(3, [4, 4, 1]))  # the same weights that project's code will draw
     random.seed(seed)
     ns = _namespace()
-    exec(compile(SEED_ONE_TRAINING, "seed-one-training", "exec"), ns)
-    after = _seed_loss(ns["myNet"])
+    exec(compile(EARLIER_TRAINING, "earlier-training", "exec"), ns)
+    after = _earlier_loss(ns["myNet"])
     assert after < before
     assert math.isfinite(after)
     printed = capsys.readouterr().out.split("\n")
@@ -199,7 +200,7 @@ def test_seed_training_loop_runs_verbatim_and_lowers_the_loss(seed, capsys):
 
 def test_seed_nn_classes_run_on_nanograd_scalar():
     ns = {"Scalar": Scalar}
-    exec(compile(SEED_ONE_NN_CLASSES, "seed-one-nn", "exec"), ns)
+    exec(compile(EARLIER_NN_CLASSES, "seed-one-nn", "exec"), ns)
     random.seed(3)
     net = ns["MLP"](3, [4, 4, 1])
     assert len(net.params()) == 41
