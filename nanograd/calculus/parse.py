@@ -273,7 +273,10 @@ class _Parser:
         before = self.tokens[self.i - 2]
         if token.kind == "number" and before.kind == "number":
             raise self.error("two numbers in a row: write * between them", before.start, token.end)
-        simple = token.kind == "number" or token.kind == "name" and not self.is_function(token)
+        # a number or a variable goes on with the argument of sin x; a function, e^ (exp), '(' or
+        # a bar ends it: sin 2x is sin(2x), sin x cos x and tan x e^x are products of two functions
+        simple = token.kind == "number" or token.kind == "name" and not self.is_function(token) \
+            and not (token.text == "e" and self.peek().text == "^")
         inside_bare = False
         for entry in reversed(self.pending):  # in the argument of sin, without parentheses?
             if entry.kind not in ("unary", "binary"):
@@ -418,9 +421,10 @@ class _Parser:
                                     self.combine("log", (base,), base.start, base.end)), start, end)
 
     def root(self, arg: Tree, index: Tree, start: int, end: int) -> Tree:
-        """\\sqrt[n]{x}: the square root for n = 2, else x**(1/n) (for x >= 0)."""
-        if index.kind == "number" and index.value == 2:
-            return self.combine("sqrt", (arg,), start, end)
+        """\\sqrt[n]{x}: sqrt for n = 2, the table's real cube root for n = 3 where it has one,
+        else x**(1/n) (for x >= 0)."""
+        if index.kind == "number" and (index.value == 2 or index.value == 3 and "cbrt" in OPS):
+            return self.combine("sqrt" if index.value == 2 else "cbrt", (arg,), start, end)
         one = Tree("number", value=1, start=index.start, end=index.end)
         return self.combine("pow", (arg, self.combine("div", (one, index), index.start, index.end)),
                             start, end)
