@@ -217,3 +217,12 @@ def test_hostile_input_is_refused_or_read_at_once(text):
     else:
         parse(text, variables="xy")
     assert time.perf_counter() - start < 0.5
+
+
+def test_verify_reads_a_typed_claim_in_the_graphs_variables():
+    from nanograd import Scalar, verify
+
+    x, y = Scalar(0.5, sym="x"), Scalar(1.5, sym="y")
+    out = (x * y).sin() + x ** 3
+    assert verify(out, wrt=x, claim="y cos(xy) + 3x^2").ok  # xy: the graph has x and y
+    assert not verify(out, wrt=x, claim="cos(xy) + 3x^2").ok
