@@ -127,7 +127,7 @@ def sample_points(names: Sequence[str], seed: int = 0) -> Iterator[dict[str, flo
 def _as_expression(claim: Claim, variables: dict[str, sympy.Symbol]) -> sympy.Expr:
     """The claim as sympy, in the graph's own symbols (a user's Symbol('x') is the graph's x)."""
     if isinstance(claim, str):
-        expr = parse(claim).sympy()
+        expr = parse(claim, variables=variables).sympy()  # xy is x*y when the graph has x and y
     elif isinstance(claim, sympy.Basic):
         expr = claim
     elif isinstance(claim, numbers.Real) and not isinstance(claim, Scalar):

@@ -8,24 +8,23 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..calculus.parse import FUNCTIONS
 from ..errors import NanogradError
 from .derivatives import diff_command, verify_command
 from .drawings import demo_command, explain_command, graph_command
+from .reading import NOTATION, dash_values
 
 # sympy (and what needs it) is imported inside the commands: about a second, which input refused
 # by the parser, `--help` and usage errors never pay.
 
-EXPR_HELP = ("the expression, e.g. 'x**2*sin(y)': numbers, names, + - * / ** and parentheses, pi, e, "
-             f"and the functions {' '.join(sorted(FUNCTIONS))}; - reads it from standard input. One "
-             "that starts with '-' goes after the options and '--', or after a space: ' -x**2'")
+EXPR_HELP = ("the expression, e.g. 'x^2 sin(y)' or 'x**2*sin(y)' (the notation is below); - reads it "
+             "from standard input")
 AT_HELP = "the point, e.g. x=1.5,y=0.3 (values may be constant expressions such as pi/4)"
-MINUS_NOTE = "A value that starts with '-' is written --claim=-2*x (with '=')."
+LATEX_HELP = "read EXPR (and CLAIM) as LaTeX even without a backslash"
 
 
 def _subcommand(commands, name: str, run, examples: str) -> argparse.ArgumentParser:
     parser = commands.add_parser(name, help=run.__doc__, description=run.__doc__,
-                                 epilog="examples:\n" + examples,
+                                 epilog="examples:\n" + examples + "\n\n" + NOTATION,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.set_defaults(run=run)
     return parser
@@ -34,7 +33,8 @@ def _subcommand(commands, name: str, run, examples: str) -> argparse.ArgumentPar
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="nanograd", description="Derivatives two ways: numeric backprop and closed forms.",
-        epilog="exit status: 0 done (verify: right), 1 verify: wrong, 2 bad input or usage")
+        epilog="exit status: 0 done (verify: right), 1 verify: wrong, 2 bad input or usage\n\n" + NOTATION,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = _subcommand(commands, "diff", diff_command,
@@ -48,15 +48,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--simplify", action="store_true", help="simplify the derivatives with sympy")
     p.add_argument("--format", choices=("text", "latex", "json"), default="text",
                    help="text (pretty, the default), latex, or one JSON object")
+    p.add_argument("--latex", action="store_true", help=LATEX_HELP)
 
     p = _subcommand(commands, "verify", verify_command,
                     "  nanograd verify 'x**2*sin(x)' --wrt x --claim '2*x*sin(x) + x**2*cos(x)'\n"
+                    "  nanograd verify 'sin^2 x' --wrt x --claim '2sin x cos x'\n"
                     "  nanograd verify 'sin(x)**2' --wrt x --claim 'sin(2*x)/2'   (wrong: exit 1)\n"
-                    + MINUS_NOTE)
+                    "  nanograd verify '\\frac{1}{x}' --wrt x --claim -1/x^2")
     p.add_argument("expr", metavar="EXPR", help=EXPR_HELP)
     p.add_argument("--wrt", required=True, metavar="NAME", help="the variable the claim is the derivative by")
     p.add_argument("--claim", required=True, metavar="CLAIM", help="the derivative worked out by hand")
     p.add_argument("--at", action="append", metavar="POINT", help=AT_HELP + "; tested first")
+    p.add_argument("--latex", action="store_true", help=LATEX_HELP)
 
     p = _subcommand(commands, "graph", graph_command,
                     "  nanograd graph 'tanh(w*x + b)' --at w=0.5,x=2,b=-1 -o neuron.svg")
@@ -64,18 +67,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--at", action="append", metavar="POINT", help=AT_HELP)
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="FILE.svg, FILE.png, or another suffix render knows (.pdf, .dot)")
+    p.add_argument("--latex", action="store_true", help=LATEX_HELP)
 
     p = _subcommand(commands, "explain", explain_command,
                     "  nanograd explain 'sigmoid(w*x)' --wrt w --at w=0.5,x=2")
     p.add_argument("expr", metavar="EXPR", help=EXPR_HELP)
     p.add_argument("--wrt", required=True, metavar="NAME", help="the variable to differentiate by")
     p.add_argument("--at", action="append", metavar="POINT", help=AT_HELP)
+    p.add_argument("--latex", action="store_true", help=LATEX_HELP)
 
     p = _subcommand(commands, "demo", demo_command, "  nanograd demo --out example.svg")
     p.add_argument("--out", default="nanograd-demo.svg", metavar="PATH",
                    help="where to write the drawing (default: nanograd-demo.svg here)")
 
-    args = parser.parse_args(argv)
+    args = parser.parse_args(dash_values(sys.argv[1:] if argv is None else argv))
     try:
         return args.run(args)
     except NanogradError as error:  # InputError among them

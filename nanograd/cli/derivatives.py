@@ -12,7 +12,7 @@ from .writing import close, derivative_of, equation, function_of, latex, paint, 
 
 def diff_command(args: argparse.Namespace) -> int:
     """The closed-form derivatives of EXPR and, with --at, their values computed two ways."""
-    expression = read_expression(args.expr, "EXPR")
+    expression = read_expression(args.expr, "EXPR", args)
     wrt = args.wrt or list(expression.variables)
     check_wrt(expression, wrt)
     at = read_point(args.at, expression)
@@ -57,8 +57,8 @@ def diff_command(args: argparse.Namespace) -> int:
 
 def verify_command(args: argparse.Namespace) -> int:
     """Whether CLAIM is the derivative of EXPR: exit 0 if it is, 1 if not (with a point where they differ)."""
-    expression = read_expression(args.expr, "EXPR")
-    claim = read_expression(args.claim, "CLAIM")
+    expression = read_expression(args.expr, "EXPR", args)
+    claim = read_expression(args.claim, "CLAIM", args)
     check_wrt(expression, [args.wrt])
     unknown = sorted(set(claim.variables) - set(expression.variables))
     if unknown:
@@ -69,6 +69,7 @@ def verify_command(args: argparse.Namespace) -> int:
 
     result = check(out, wrt=leaves[args.wrt], claim=claim.sympy())
     f = function_of(expression)
+    print(pretty(equation(f, out.expr)))  # how EXPR was read
     print(pretty(equation(derivative_of(f, args.wrt), result.derivative)))
     print(pretty(equation("claim", result.claim)))
     print()

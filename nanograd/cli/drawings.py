@@ -19,7 +19,7 @@ def graph_command(args: argparse.Namespace) -> int:
     if Path(args.output).suffix.lower() not in SUFFIXES:
         raise InputError(f"-o {args.output}: the drawing's format comes from the suffix, one of "
                         f"{', '.join(SUFFIXES)}")
-    expression = read_expression(args.expr, "EXPR")
+    expression = read_expression(args.expr, "EXPR", args)
     out, _ = graph_at(expression, read_point(args.at, expression, required=True))
     out.backward()
     render(out, args.output, show_expr=True, show_local=True)
@@ -29,7 +29,7 @@ def graph_command(args: argparse.Namespace) -> int:
 
 def explain_command(args: argparse.Namespace) -> int:
     """Walk through the chain rule for d EXPR / d wrt at a point: every path, factor by factor."""
-    expression = read_expression(args.expr, "EXPR")
+    expression = read_expression(args.expr, "EXPR", args)
     check_wrt(expression, [args.wrt])
     out, leaves = graph_at(expression, read_point(args.at, expression, required=True))
     print(explain(out, wrt=leaves[args.wrt]))
