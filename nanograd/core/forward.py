@@ -40,7 +40,7 @@ def as_result(value: Any, create_graph: bool) -> Any:
     return value if isinstance(value, Node) else Scalar(value)
 
 
-def seeds_of(direction: Mapping[Any, Any], create_graph: bool) -> dict[Scalar, Any]:
+def seeds_of(direction: Mapping[Any, Any], create_graph: bool) -> dict[Any, Any]:
     """The direction checked: leaves to tangents (numbers; with `create_graph` Scalars too)."""
     if not isinstance(direction, Mapping):
         raise TypeError("the direction must be a dict of leaf Scalars to tangents, "
