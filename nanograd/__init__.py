@@ -12,7 +12,21 @@ from importlib import import_module
 from typing import Any
 
 from .calculus.parse import parse
-from .core import OPS, Op, Scalar, apply, backward, format_tree, topological_order
+from .core import (
+    OPS,
+    Jacobian,
+    Op,
+    Scalar,
+    apply,
+    backward,
+    format_tree,
+    grad,
+    hessian,
+    hvp,
+    jacobian,
+    jvp,
+    topological_order,
+)
 from .errors import (
     DivisionByZeroError,
     DomainError,
@@ -28,7 +42,7 @@ from .errors import (
     UnsupportedExpressionError,
 )
 from .nn import datasets, losses, optim
-from .teaching import backward_steps, explain
+from .teaching import Trace, backward_steps, explain, trace
 
 
 def _closed_form(node: Scalar) -> Any:
@@ -66,7 +80,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     *_LAZY, "Scalar", "OPS", "Op", "apply", "backward", "topological_order", "format_tree",
-    "explain", "backward_steps", "parse", "nn", "losses", "optim", "datasets",
+    "jvp", "jacobian", "Jacobian", "grad", "hessian", "hvp",
+    "explain", "backward_steps", "trace", "Trace", "parse", "nn", "losses", "optim", "datasets",
     "NanogradError", "DomainError", "DivisionByZeroError", "NonFiniteError", "ParseError",
     "InputError", "SymbolClashError", "UnsupportedExpressionError", "TooManyPathsError",
     "RenderError", "GradientCheckError", "LargeGraphWarning",

@@ -12,6 +12,7 @@ from ..errors import NanogradError
 from .derivatives import diff_command, verify_command
 from .drawings import demo_command, explain_command, graph_command
 from .reading import NOTATION, dash_values
+from .trace import register as register_trace
 
 # sympy (and what needs it) is imported inside the commands: about a second, which input refused
 # by the parser, `--help` and usage errors never pay.
@@ -75,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--wrt", required=True, metavar="NAME", help="the variable to differentiate by")
     p.add_argument("--at", action="append", metavar="POINT", help=AT_HELP)
     p.add_argument("--latex", action="store_true", help=LATEX_HELP)
+
+    register_trace(commands, _subcommand, EXPR_HELP, AT_HELP)
 
     p = _subcommand(commands, "demo", demo_command, "  nanograd demo --out example.svg")
     p.add_argument("--out", default="nanograd-demo.svg", metavar="PATH",

@@ -1,12 +1,17 @@
 """The numeric core: the table of operations, the Scalar, and the walks over its graph.
 
 Pure Python with no dependency; every other layer builds on this one and none is imported here.
+Besides backprop: forward mode (`jvp`, `jacobian`) and derivatives of derivatives (`grad` with
+`create_graph`, `hessian`, `hvp`), all by the same table.
 """
+from .forward import Jacobian, jacobian, jvp
+from .higher import grad, hessian, hvp
 from .node import Node
 from .ops import OPS, REAL, Op
 from .scalar import Scalar, apply
+from .scalar_system import SCALAR
 from .text import format_tree
 from .walks import backward, topological_order
 
-__all__ = ["Node", "OPS", "REAL", "Op", "Scalar", "apply", "format_tree", "backward",
-           "topological_order"]
+__all__ = ["Node", "OPS", "REAL", "SCALAR", "Op", "Scalar", "apply", "format_tree", "backward",
+           "topological_order", "jvp", "jacobian", "Jacobian", "grad", "hessian", "hvp"]
