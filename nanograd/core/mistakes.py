@@ -82,7 +82,8 @@ def _log_base(base: Callable) -> tuple[WrongRule, ...]:
 
 
 RULES: dict[str, OpRules] = {
-    "add": OpRules({ANY: "sum", "first": "sum (a constant term)", "second": "sum (a constant term)"}, (
+    "add": OpRules({ANY: "sum rule", "first": "sum rule (a constant's derivative is 0)",
+                    "second": "sum rule (a constant's derivative is 0)"}, (
         W(SIGN, "the sign of one term flipped: (u + v)' taken as u' - v'",
           lambda m, x, y, z, dx, dy: dx - dy, "both", LOOSE),
         W("constant-term", "the constant term's derivative kept: (u + c)' taken as u' + c",
@@ -90,8 +91,8 @@ RULES: dict[str, OpRules] = {
         W("constant-term", "the constant term's derivative kept: (c + u)' taken as c + u'",
           lambda m, x, y, z, dx, dy: x + dy, "second"),
     ), chain=()),
-    "sub": OpRules({ANY: "difference", "first": "difference (a constant term)",
-                    "second": "difference (a constant term)"}, (
+    "sub": OpRules({ANY: "difference rule", "first": "difference rule (a constant's derivative is 0)",
+                    "second": "difference rule (a constant's derivative is 0)"}, (
         W(SIGN, "the minus sign lost: (u - v)' taken as u' + v'",
           lambda m, x, y, z, dx, dy: dx + dy, "both", LOOSE),
         W(SIGN, "the minus sign lost: (c - v)' taken as v'", lambda m, x, y, z, dx, dy: dy, "second", LOOSE),
@@ -100,7 +101,8 @@ RULES: dict[str, OpRules] = {
         W("constant-term", "the constant term's derivative kept: (c - v)' taken as c - v'",
           lambda m, x, y, z, dx, dy: x - dy, "second"),
     ), chain=()),
-    "mul": OpRules({ANY: "product", "first": "constant multiple", "second": "constant multiple"}, (
+    "mul": OpRules({ANY: "product rule", "first": "constant multiple rule",
+                    "second": "constant multiple rule"}, (
         W("product-rule", "(uv)' taken as u'v'", lambda m, x, y, z, dx, dy: dx * dy, "both"),
         W("product-rule", "a term of the product rule left out: (uv)' taken as u'v",
           lambda m, x, y, z, dx, dy: dx * y, "both"),
@@ -121,7 +123,7 @@ RULES: dict[str, OpRules] = {
         W("constant-factor", "divided by the constant instead of multiplied: (c u)' taken as u'/c",
           lambda m, x, y, z, dx, dy: dy / x, "second", LOOSE),
     ), chain=()),
-    "div": OpRules({ANY: "quotient", "first": "constant multiple"}, (
+    "div": OpRules({ANY: "quotient rule", "first": "constant multiple rule"}, (
         W("quotient-rule", "the numerator in the wrong order: (u/v)' taken as (uv' - u'v)/v^2",
           lambda m, x, y, z, dx, dy: (x * dy - dx * y) / (y * y), "both", CONFUSION),
         W("quotient-rule", "(u/v)' taken as u'/v'", lambda m, x, y, z, dx, dy: dx / dy, "both"),
@@ -139,8 +141,8 @@ RULES: dict[str, OpRules] = {
         W("constant-factor", "multiplied by the constant instead of divided: (u/c)' taken as c u'",
           lambda m, x, y, z, dx, dy: dx * y, "first", LOOSE),
     ), chain=("second",)),
-    "pow": OpRules({ANY: "power and exponential (u^v = e^(v ln u))", "first": "power",
-                    "second": "exponential"}, (
+    "pow": OpRules({ANY: "power and exponential rules (u^v = e^(v ln u))", "first": "power rule",
+                    "second": "exponential rule"}, (
         W("power-rule", "the exponent not lowered: (u^n)' taken as n u^n u'",
           lambda m, x, y, z, dx, dy: y * z * dx, "first"),
         W("power-rule", "the exponent raised instead of lowered: (u^n)' taken as n u^(n+1) u'",
@@ -160,119 +162,119 @@ RULES: dict[str, OpRules] = {
         W("exponential-log", "u^v differentiated as if the base were constant: u^v ln(u) v'",
           lambda m, x, y, z, dx, dy: z * m.log(x) * dy, "both"),
     ), ("a", "n"), ("first", "second")),
-    "neg": OpRules("constant multiple", (
+    "neg": OpRules("constant multiple rule", (
         W(SIGN, "the minus sign lost: (-u)' taken as u'", lambda m, x, z, dx: dx, rank=LOOSE),),
         chain=()),
-    "exp": OpRules("exponential", (
+    "exp": OpRules("exponential rule", (
         W("power-rule", "e^u differentiated like a power: (e^u)' taken as u e^(u-1) u'",
           lambda m, x, z, dx: x * m.exp(x - 1) * dx),
         W("power-rule", "e^u differentiated like a power: (e^u)' taken as u e^(u-1)",
           lambda m, x, z, dx: x * m.exp(x - 1)),
     )),
-    "log": OpRules("logarithm", (
+    "log": OpRules("logarithm rule", (
         W("exponential-log", "(ln u)' taken as 1/u'", lambda m, x, z, dx: 1 / dx),
         W(ED, "ln u differentiated as if it were 1/u: (ln u)' taken as -u'/u^2",
           lambda m, x, z, dx: -dx / (x * x)),
         W(LOGB, "ln read as the base-10 logarithm: (ln u)' taken as u'/(u ln 10)",
           lambda m, x, z, dx: dx / (x * m.LN10)),
     )),
-    "log10": OpRules("logarithm", _log_base(lambda m, *a: 10)),
-    "log2": OpRules("logarithm", _log_base(lambda m, *a: 2)),
-    "logb": OpRules("logarithm", tuple(
+    "log10": OpRules("logarithm rule", _log_base(lambda m, *a: 10)),
+    "log2": OpRules("logarithm rule", _log_base(lambda m, *a: 2)),
+    "logb": OpRules("logarithm rule", tuple(
         W(w.kind, w.description, (lambda t: lambda m, x, y, z, dx, dy: t(m, x, y, z, dx))(w.tangent),
           "first") for w in _log_base(lambda m, x, y, *a: y)), ("u", "b"), ("first",)),
-    "sqrt": OpRules("power (square root)", (
+    "sqrt": OpRules("power rule (square root)", (
         W("constant-factor", "the factor 1/2 left out: (sqrt u)' taken as u'/sqrt(u)",
           lambda m, x, z, dx: dx / z),
         W("power-rule", "the exponent not lowered: (sqrt u)' taken as sqrt(u) u'/2",
           lambda m, x, z, dx: z * dx / 2),
     )),
-    "cbrt": OpRules("power (cube root)", (
+    "cbrt": OpRules("power rule (cube root)", (
         W("constant-factor", "the factor 1/3 left out: (cbrt u)' taken as u'/cbrt(u)^2",
           lambda m, x, z, dx: dx * z / x),
     )),
-    "tanh": OpRules("hyperbolic", (
+    "tanh": OpRules("hyperbolic derivative", (
         W(ED, "tanh' taken as tan' (sec^2)", lambda m, x, z, dx: dx / m.cos(x) ** 2, rank=CONFUSION),
         W(ED, "tanh' taken as 1 + tanh^2", lambda m, x, z, dx: (1 + z * z) * dx),
     )),
-    "sigmoid": OpRules("exponential (the logistic function)", (
+    "sigmoid": OpRules("exponential rule (the logistic function)", (
         W(ED, "sigmoid' taken as sigmoid", lambda m, x, z, dx: z * dx),
     )),
-    "relu": OpRules("piecewise (relu)", chain=()),
-    "sin": OpRules("trig", (
+    "relu": OpRules("piecewise rule (relu)", chain=()),
+    "sin": OpRules("trig derivative", (
         W(ED, "sin' taken as -cos", lambda m, x, z, dx: -m.cos(x) * dx),
     )),
-    "cos": OpRules("trig", (
+    "cos": OpRules("trig derivative", (
         W(ED, "cos' taken as sin (the minus sign lost)", lambda m, x, z, dx: m.sin(x) * dx),
     )),
-    "tan": OpRules("trig", (
+    "tan": OpRules("trig derivative", (
         W(ED, "tan' taken as sec tan", lambda m, x, z, dx: m.sec(x) * z * dx, rank=CONFUSION),
         W(ED, "tan' taken as sec (not squared)", lambda m, x, z, dx: m.sec(x) * dx, rank=CONFUSION),
     )),
-    "cot": OpRules("trig", (
+    "cot": OpRules("trig derivative", (
         W(ED, "cot' taken as +csc^2 (the minus sign lost)", lambda m, x, z, dx: m.csc(x) ** 2 * dx,
           rank=CONFUSION),
     )),
-    "sec": OpRules("trig", (
+    "sec": OpRules("trig derivative", (
         W(ED, "sec' taken as tan^2", lambda m, x, z, dx: m.tan(x) ** 2 * dx, rank=CONFUSION),
         W(ED, "sec' taken as sec^2", lambda m, x, z, dx: z * z * dx, rank=CONFUSION),
         W(ED, "sec' taken as -sec tan (a minus sign added)", lambda m, x, z, dx: -z * m.tan(x) * dx),
     )),
-    "csc": OpRules("trig", (
+    "csc": OpRules("trig derivative", (
         W(ED, "csc' taken as +csc cot (the minus sign lost)", lambda m, x, z, dx: z * m.cot(x) * dx),
     )),
-    "asin": OpRules("inverse trig", (
+    "asin": OpRules("inverse trig derivative", (
         W(ED, "asin' taken as 1/sqrt(1 + u^2)", lambda m, x, z, dx: dx / m.sqrt(1 + x * x),
           rank=CONFUSION),
         W(ED, "asin' taken as acos' (-1/sqrt(1 - u^2))", lambda m, x, z, dx: -dx / m.sqrt(1 - x * x),
           rank=CONFUSION),
     )),
-    "acos": OpRules("inverse trig", (
+    "acos": OpRules("inverse trig derivative", (
         W(ED, "acos' taken as +1/sqrt(1 - u^2) (the minus sign lost)",
           lambda m, x, z, dx: dx / m.sqrt(1 - x * x)),
     )),
-    "atan": OpRules("inverse trig", (
+    "atan": OpRules("inverse trig derivative", (
         W(ED, "atan' taken as tan' (sec^2)", lambda m, x, z, dx: dx * m.sec(x) ** 2, rank=CONFUSION),
         W(ED, "atan' taken as 1/sqrt(1 - u^2)", lambda m, x, z, dx: dx / m.sqrt(1 - x * x),
           rank=CONFUSION),
     )),
-    "sinh": OpRules("hyperbolic", (
+    "sinh": OpRules("hyperbolic derivative", (
         W(ED, "sinh' taken as sinh", lambda m, x, z, dx: z * dx, rank=CONFUSION),
         W(ED, "sinh' taken as -cosh", lambda m, x, z, dx: -m.cosh(x) * dx),
     )),
-    "cosh": OpRules("hyperbolic", (
+    "cosh": OpRules("hyperbolic derivative", (
         W(SIGN, "cosh' taken as -sinh, as for cos", lambda m, x, z, dx: -m.sinh(x) * dx),
         W(ED, "cosh' taken as cosh", lambda m, x, z, dx: z * dx, rank=CONFUSION),
     )),
-    "coth": OpRules("hyperbolic", (
+    "coth": OpRules("hyperbolic derivative", (
         W(ED, "coth' taken as +csch^2 (the minus sign lost)", lambda m, x, z, dx: m.csch(x) ** 2 * dx),
     )),
-    "sech": OpRules("hyperbolic", (
+    "sech": OpRules("hyperbolic derivative", (
         W(ED, "sech' taken as +sech tanh (the minus sign lost)", lambda m, x, z, dx: z * m.tanh(x) * dx),
     )),
-    "csch": OpRules("hyperbolic", (
+    "csch": OpRules("hyperbolic derivative", (
         W(ED, "csch' taken as +csch coth (the minus sign lost)", lambda m, x, z, dx: z * m.coth(x) * dx),
     )),
-    "asinh": OpRules("inverse hyperbolic", (
+    "asinh": OpRules("inverse hyperbolic derivative", (
         W(ED, "asinh' taken as asin' (1/sqrt(1 - u^2))", lambda m, x, z, dx: dx / m.sqrt(1 - x * x),
           rank=CONFUSION),
         W(ED, "asinh' taken as acosh' (1/sqrt(u^2 - 1))", lambda m, x, z, dx: dx / m.sqrt(x * x - 1),
           rank=CONFUSION),
     )),
-    "acosh": OpRules("inverse hyperbolic", (
+    "acosh": OpRules("inverse hyperbolic derivative", (
         W(ED, "acosh' taken as asinh' (1/sqrt(u^2 + 1))", lambda m, x, z, dx: dx / m.sqrt(x * x + 1),
           rank=CONFUSION),
     )),
-    "atanh": OpRules("inverse hyperbolic", (
+    "atanh": OpRules("inverse hyperbolic derivative", (
         W(ED, "atanh' taken as atan' (1/(1 + u^2))", lambda m, x, z, dx: dx / (1 + x * x), rank=CONFUSION),
     )),
-    "abs": OpRules("absolute value", (
+    "abs": OpRules("absolute value rule", (
         W("absolute-value", "|u| treated as u: (|u|)' taken as u'", lambda m, x, z, dx: dx,
           rank=CONFUSION),
         W("absolute-value", "(|u|)' taken as |u'|", lambda m, x, z, dx: m.abs(dx), rank=CONFUSION),
     )),
-    "heaviside": OpRules("step (constant on each side)", chain=()),
-    "sign": OpRules("step (constant on each side)", chain=()),
+    "heaviside": OpRules("step rule (constant on each side)", chain=()),
+    "sign": OpRules("step rule (constant on each side)", chain=()),
 }
 
 
