@@ -14,7 +14,7 @@ import random
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
 import sympy
@@ -333,13 +333,15 @@ def _report(graph: _Graph, out: Scalar, x: str, claim: Any, parts: list[_Candida
     if together.factor not in (1.0, -1.0):
         derivative = sympy.nsimplify(together.factor, [sympy.pi, sympy.E, sympy.log(2), sympy.log(10)],
                                      tolerance=1e-9) * derivative
-    mistakes = tuple(_mistake(graph, exprs, x, part) for part in parts)
+    each = [replace(p, rules=(r,)) for p in parts for r in p.rules] + [p for p in parts if not p.rules]
+    mistakes = tuple(_mistake(graph, exprs, x, part) for part in each)
     checked = "symbolic" if _proved(derivative - claim) else "numeric"
     if len(mistakes) == 1:
         message = f"your answer is the derivative with one mistake ({mistakes[0].kind}): " \
                   f"{mistakes[0].explanation}"
     else:
-        message = "your answer is the derivative with two mistakes: " + " ".join(
+        count = "two" if len(mistakes) == 2 else str(len(mistakes))
+        message = f"your answer is the derivative with {count} mistakes: " + " ".join(
             f"({n}) {m.kind}: {m.explanation}" for n, m in enumerate(mistakes, 1))
     first = mistakes[0]
     return Diagnosis(first.kind, first.node, first.expression, message, mistakes, derivative,

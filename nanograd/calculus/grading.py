@@ -157,10 +157,13 @@ def run(rows: Iterable[tuple[int, Any]], jobs: int, seconds: float) -> Iterator[
                          timeout=max(0.0, min(w.started + seconds for w in busy) - now))
             for worker in busy:
                 verdict = None
+                late = time.monotonic() > worker.started + seconds
                 if worker.connection in ready:
                     verdict = worker.receive()
-                elif time.monotonic() > worker.started + seconds:
-                    verdict = worker.fail(f"took longer than the time bound of {seconds:g} s")
+                    if late:  # finished, but past its bound: the same verdict as if it were stopped
+                        verdict = Verdict(verdict.row, verdict.id, "invalid", reason=_too_long(seconds))
+                elif late:
+                    verdict = worker.fail(_too_long(seconds))
                 if verdict is None:
                     continue
                 if not worker.process.is_alive():
@@ -170,6 +173,10 @@ def run(rows: Iterable[tuple[int, Any]], jobs: int, seconds: float) -> Iterator[
     finally:
         for worker in workers:
             worker.stop()
+
+
+def _too_long(seconds: float) -> str:
+    return f"took longer than the time bound of {seconds:g} s"
 
 
 class _Worker:
@@ -221,7 +228,10 @@ class _Worker:
 def _serve(connection: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     while True:
-        task = connection.recv()
+        try:
+            task = connection.recv()
+        except EOFError:  # the parent is gone
+            return
         if task is None:
             return
         connection.send(grade_row(task[1], task[0]))

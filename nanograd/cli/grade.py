@@ -19,7 +19,8 @@ def grade_command(args: argparse.Namespace) -> int:
     if args.resume and not args.output:
         raise InputError("--resume continues the run written to --output: give it with -o")
     output = Path(args.output) if args.output else None
-    fmt = args.format or ("jsonl" if output and output.suffix.lower() in (".jsonl", ".json") else "csv")
+    named = output or source  # the verdicts' format: as asked, else OUT's suffix, else FILE's
+    fmt = args.format or ("jsonl" if named.suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv")
     from ..calculus.grading import grade_file  # sympy: loaded on first use
 
     bar = ProgressBar() if sys.stderr.isatty() else None
