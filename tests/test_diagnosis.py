@@ -33,9 +33,9 @@ KIND_EXAMPLES = [  # (expression, wrt, claim, kind)
 ]
 
 
-def _graph(text: str):
+def _graph(text: str, at: float = 0.7):
     expression = parse(text)
-    return expression.graph({name: 0.7 for name in expression.variables})
+    return expression.graph({name: at for name in expression.variables})
 
 
 def _equal_at_random_points(a, b, domain=(-3, 3), count=20) -> bool:
@@ -123,7 +123,7 @@ SAMPLE = usable_entries()[::9]
 
 @pytest.mark.parametrize("entry", SAMPLE, ids=[e["id"] for e in SAMPLE])
 def test_corpus_sample_diagnoses_reproduce_the_claim_and_right_answers_get_none(entry):
-    out, leaves = _graph(entry["python"])
+    out, leaves = _graph(entry["python"], sum(entry["domain"]) / 2)
     wrt = leaves[entry["wrt"]]
     for right in entry["right_python"]:
         assert verify(out, wrt, right).diagnosis is None
@@ -137,7 +137,7 @@ def test_corpus_sample_diagnoses_reproduce_the_claim_and_right_answers_get_none(
 def test_corpus_sample_diagnosed_kind_matches_the_planted_kind_mostly():
     matched = total = 0
     for entry in SAMPLE:
-        out, leaves = _graph(entry["python"])
+        out, leaves = _graph(entry["python"], sum(entry["domain"]) / 2)
         for wrong in entry["wrong"]:
             d = verify(out, leaves[entry["wrt"]], wrong["python"]).diagnosis
             total += 1

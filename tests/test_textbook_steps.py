@@ -70,7 +70,7 @@ SAMPLE = usable_entries()[::5]
 @pytest.mark.parametrize("entry", SAMPLE, ids=[e["id"] for e in SAMPLE])
 def test_corpus_sample_steps_end_in_the_true_derivative(entry):
     expression = parse(entry["python"])
-    out, leaves = expression.graph({n: 0.7 for n in expression.variables})
+    out, leaves = expression.graph({n: sum(entry["domain"]) / 2 for n in expression.variables})
     derivation = steps(out, wrt=leaves[entry["wrt"]])
     assert _is_derivative(derivation, expression.sympy(), sympy.Symbol(entry["wrt"], real=True),
                           tuple(entry["domain"]))
