@@ -67,6 +67,9 @@ _LAZY = {
     **{name: "drawing" for name in (
         "draw_dot", "draw_model", "render", "save_plot", "render_steps", "NoRendererError")},
     "verify": "calculus.verification", "Verification": "calculus.verification",
+    "Diagnosis": "calculus.diagnosis", "Mistake": "calculus.diagnosis",
+    "steps": "calculus.steps", "Derivation": "calculus.steps", "DerivationStep": "calculus.steps",
+    "grade": "calculus.grading", "Verdict": "calculus.grading", "Summary": "calculus.grading",
 }
 
 

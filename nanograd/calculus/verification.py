@@ -25,6 +25,7 @@ from ..errors import DomainError, NanogradError
 from ..symbolic import evaluate, grad_expr
 from ..symbolic.algebra import MPMATH_MODULES
 from ..symbolic.leaves import leaf_symbols
+from .diagnosis import Diagnosis, diagnose
 from .parse import parse
 
 POINTS = 30  # agreeing points that make a numeric verdict
@@ -63,6 +64,7 @@ class Verification:
     claim: sympy.Expr
     points: int  # points inside the domain where the two were compared
     counterexample: Counterexample | None = None
+    diagnosis: Diagnosis | None = None  # the common mistake that gives the claim, when one does
 
     def __str__(self) -> str:
         if self.method == "symbolic":
@@ -70,14 +72,15 @@ class Verification:
         if self.ok:
             return (f"right: simplification could not decide, and the two agree at {self.points} "
                     "points inside the domain")
-        return f"wrong: {self.counterexample}"
+        return f"wrong: {self.counterexample}" + (f"\n{self.diagnosis}" if self.diagnosis else "")
 
 
-def verify(out: Scalar, wrt: Scalar, claim: Claim) -> Verification:
+def verify(out: Scalar, wrt: Scalar, claim: Claim, diagnose_mistake: bool = True) -> Verification:
     """Whether `claim` is d out / d wrt. A string claim is read by nanograd's own safe parser.
 
     The claim's variables are matched by name to the graph's; the graph's current leaf values
-    are the first point tested, then points from `sample_points`.
+    are the first point tested, then points from `sample_points`. A wrong claim gets a
+    `diagnosis` (unless `diagnose_mistake` is False): the common mistake that reproduces it.
     """
     if not isinstance(wrt, Scalar):
         raise TypeError(f"wrt must be a Scalar, not {type(wrt).__name__}")
@@ -109,7 +112,9 @@ def verify(out: Scalar, wrt: Scalar, claim: Claim) -> Verification:
     if checked == 0 and counterexample is None:
         raise DomainError(f"verify: simplification could not decide, and the derivative is undefined "
                           f"at every one of {ATTEMPTS + 1} points tried, {here} first")
-    return Verification(counterexample is None, "numeric", derivative, claimed, checked, counterexample)
+    found = diagnose(out, wrt, claimed) if counterexample is not None and diagnose_mistake else None
+    return Verification(counterexample is None, "numeric", derivative, claimed, checked, counterexample,
+                        found)
 
 
 def sample_points(names: Sequence[str], seed: int = 0) -> Iterator[dict[str, float]]:

@@ -11,8 +11,10 @@ import sys
 from ..errors import NanogradError
 from .derivatives import diff_command, verify_command
 from .drawings import demo_command, explain_command, graph_command
+from .grade import add_grade
 from .reading import NOTATION, dash_values
-from .trace import register as register_trace
+from .steps import add_steps
+from .trace import add_trace
 
 # sympy (and what needs it) is imported inside the commands: about a second, which input refused
 # by the parser, `--help` and usage errors never pay.
@@ -61,6 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--claim", required=True, metavar="CLAIM", help="the derivative worked out by hand")
     p.add_argument("--at", action="append", metavar="POINT", help=AT_HELP + "; tested first")
     p.add_argument("--latex", action="store_true", help=LATEX_HELP)
+    p.add_argument("--format", choices=("text", "json", "latex"), default="text",
+                   help="text (the default), one JSON object, or LaTeX")
+    p.add_argument("--steps", action="store_true",
+                   help="show the derivation step by step, the step where the claim went wrong marked")
+
+    add_steps(commands, _subcommand, EXPR_HELP, AT_HELP)
+    add_grade(commands, _subcommand)
 
     p = _subcommand(commands, "graph", graph_command,
                     "  nanograd graph 'tanh(w*x + b)' --at w=0.5,x=2,b=-1 -o neuron.svg")
@@ -77,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--at", action="append", metavar="POINT", help=AT_HELP)
     p.add_argument("--latex", action="store_true", help=LATEX_HELP)
 
-    register_trace(commands, _subcommand, EXPR_HELP, AT_HELP)
+    add_trace(commands, _subcommand, EXPR_HELP, AT_HELP)
 
     p = _subcommand(commands, "demo", demo_command, "  nanograd demo --out example.svg")
     p.add_argument("--out", default="nanograd-demo.svg", metavar="PATH",

@@ -69,9 +69,38 @@ def verify_command(args: argparse.Namespace) -> int:
 
     result = check(out, wrt=leaves[args.wrt], claim=claim.sympy())
     f = function_of(expression)
-    print(pretty(equation(f, out.expr)))  # how EXPR was read
-    print(pretty(equation(derivative_of(f, args.wrt), result.derivative)))
-    print(pretty(equation("claim", result.claim)))
-    print()
-    print(paint(str(result), result.ok))
+    derivation = None
+    if args.steps:
+        from ..calculus.steps import steps  # sympy: loaded on first use
+
+        derivation = steps(out, wrt=leaves[args.wrt]).marked(result.diagnosis)
+    if args.format == "json":
+        print(json.dumps(verification_json(result, derivation), indent=2))
+    elif args.format == "latex":
+        print(latex(equation(derivative_of(f, args.wrt), result.derivative)))
+        print(latex(equation("claim", result.claim)))
+        print(derivation.latex() if derivation else "")
+        print("% " + str(result).replace("\n", "\n% "))
+    else:
+        print(pretty(equation(f, out.expr)))  # how EXPR was read
+        print(pretty(equation(derivative_of(f, args.wrt), result.derivative)))
+        print(pretty(equation("claim", result.claim)))
+        print()
+        if derivation:
+            print(derivation, end="\n\n")
+        print(paint(str(result), result.ok))
     return 0 if result.ok else 1
+
+
+def verification_json(result, derivation=None) -> dict:
+    """verify's verdict as JSON: right, method, counterexample, diagnosis (and the steps)."""
+    c, d = result.counterexample, result.diagnosis
+    return {
+        "right": result.ok, "method": result.method, "derivative": str(result.derivative),
+        "claim": str(result.claim),
+        "counterexample": c and {"point": c.point, "derivative": c.derivative, "claim": c.claim,
+                                 "reason": c.reason},
+        "diagnosis": d and {"kind": d.kind, "expression": d.expression, "message": d.message,
+                            "checked": d.checked},
+        **({"steps": derivation.as_dict()} if derivation else {}),
+    }

@@ -27,7 +27,7 @@ A value may start with '-': --claim -5/x^2, nanograd diff -6sin(x) --wrt x."""
 
 # The options whose value may be an expression or a name, so a '-' after them starts a value.
 VALUE_OPTIONS = frozenset({"--claim", "--at", "--wrt", "--format", "-o", "--output", "--out", "--timeout",
-                           "--max-rows", "--decimals"})
+                           "--max-rows", "--decimals", "--jobs"})
 
 
 def dash_values(argv: list[str]) -> list[str]:

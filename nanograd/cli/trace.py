@@ -50,7 +50,7 @@ def bounded(low: int, high: int):
     return whole
 
 
-def register(commands: Any, subcommand: Callable[..., argparse.ArgumentParser],
+def add_trace(commands: Any, subcommand: Callable[..., argparse.ArgumentParser],
              expr_help: str, at_help: str) -> None:
     """Add `trace` to the command line's subcommands (`subcommand` makes one, as for the others)."""
     p = subcommand(commands, "trace", trace_command,
