@@ -12,7 +12,7 @@ from importlib import import_module
 from typing import Any
 
 from .calculus.parse import parse
-from .core import OPS, Op, Scalar, apply, backward, format_tree, topological_order
+from .core import OPS, Op, Scalar, apply, backward, format_tree, topological_order, zero_grad
 from .errors import (
     DivisionByZeroError,
     DomainError,
@@ -65,7 +65,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    *_LAZY, "Scalar", "OPS", "Op", "apply", "backward", "topological_order", "format_tree",
+    *_LAZY, "Scalar", "OPS", "Op", "apply", "backward", "zero_grad", "topological_order", "format_tree",
     "explain", "backward_steps", "parse", "nn", "losses", "optim", "datasets",
     "NanogradError", "DomainError", "DivisionByZeroError", "NonFiniteError", "ParseError",
     "InputError", "SymbolClashError", "UnsupportedExpressionError", "TooManyPathsError",

@@ -6,7 +6,7 @@ from .node import Node
 from .ops import OPS, REAL, Op
 from .scalar import Scalar, apply
 from .text import format_tree
-from .walks import backward, topological_order
+from .walks import backward, topological_order, zero_grad
 
 __all__ = ["Node", "OPS", "REAL", "Op", "Scalar", "apply", "format_tree", "backward",
-           "topological_order"]
+           "topological_order", "zero_grad"]

@@ -13,6 +13,7 @@ from ..core.scalar import Scalar
 from ..core.walks import topological_order
 from ..errors import LargeGraphWarning
 from ..teaching.local import derivative_label, local_derivatives, local_formula, node_names, step_formula
+from ..teaching.notation import formula_text
 from ..teaching.paths import paths_down
 from .backends import Digraph
 
@@ -49,8 +50,9 @@ def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
     show_expr: each result's closed form (written one step deep, in its inputs' names, when the
     whole would be longer than `expr_width`); show_local: each edge's local derivative, as a
     formula and a number; highlight: the paths from `out` back to that Scalar, in colour;
-    focus: one node marked (the step-by-step frames use it). With show_expr or show_local,
-    unlabelled nodes are named v1, v2, ... so that formulas can refer to them. Past `max_nodes`
+    focus: one node marked (the step-by-step frames use it). Every node is named as `explain`
+    and the steps name it: its label, a leaf's symbol, `out` for an unlabelled output, v1, v2,
+    ... for the other results (the drawing shows each one's operation). Past `max_nodes`
     Scalars only the ones nearest the output are drawn, with a LargeGraphWarning; None draws all.
     """
     for name, node in (("highlight", highlight), ("focus", focus)):
@@ -66,22 +68,18 @@ def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
             f"draw_dot: the graph of {out.label or 'the output'} has {len(full)} nodes, too many "
             f"to read or lay out; drawing the {len(order)} nearest the output (raise max_nodes, "
             "or pass max_nodes=None, to draw more)"), stacklevel=2)
-    names = forms = None
-    if show_expr or show_local:
-        # the inputs just past a truncated drawing's edge get names too: formulas mention them
-        edge = [] if shown is None else [i for n in order for i in n.inputs
-                                         if isinstance(i, Scalar) and i not in shown]
-        names = node_names(order + edge)
-    if show_expr:
-        forms = _forms(order, names or {}, expr_width)
+    # the inputs just past a truncated drawing's edge get names too: formulas mention them
+    edge = [] if shown is None else [i for n in order for i in n.inputs
+                                     if isinstance(i, Scalar) and i not in shown]
+    names = node_names(order + edge, out)
+    forms = _forms(order, names, expr_width) if show_expr else None
     down = paths_down(full, highlight) if highlight is not None else {}
 
     dot = Digraph(format="svg", graph_attr={"rankdir": rankdir})
     cut = False
     for node in order:
         uid = str(id(node))
-        label = names[node] if names else node.label
-        fields = [escape(label), f"data {node.data:.4f}", f"grad {node.grad:.4f}"]
+        fields = [escape(names[node]), f"data {node.data:.4f}", f"grad {node.grad:.4f}"]
         if forms and node in forms:
             fields.append(escape(forms[node]))
         style = {**(_PATH if down.get(node) else {}), **(_TARGET if node is highlight else {}),
@@ -93,7 +91,7 @@ def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
         dot.node(uid + "op", label=escape(node.op.symbol), shape="ellipse",
                  **(_PATH if on_path else {}), **(_FOCUS if node is focus else {}))
         dot.edge(uid + "op", uid, **(_PATH if on_path else {}))
-        locals_ = _edge_labels(node, names or {}, expr_width) if show_local else {}
+        locals_ = _edge_labels(node, names, expr_width) if show_local else {}
         for position, inp in enumerate(node.inputs):
             if isinstance(inp, Scalar) and shown is not None and inp not in shown:
                 cut = True
@@ -142,9 +140,9 @@ def _forms(order: list[Scalar], names: dict[Scalar, str], width: int) -> dict[Sc
     for node in order:
         if node.op is None:
             continue
-        text = str(exprs[node]) if node in exprs else ""
+        text = formula_text(exprs[node]) if node in exprs else ""
         if not text or len(text) > width:
-            text = str(step_formula(node, names))
+            text = formula_text(step_formula(node, names))
         forms[node] = abbreviate(text, width)
     return forms
 
@@ -156,5 +154,5 @@ def _edge_labels(node: Scalar, names: dict[Scalar, str], width: int) -> dict[int
         formula = local_formula(node, position, names)
         head = f"{derivative_label(names[node], names[inp], '∂')} = "
         labels[position] = head + (f"{value:.4g}" if formula.is_Number
-                                   else f"{abbreviate(str(formula), width)}\\n= {value:.4g}")
+                                   else f"{abbreviate(formula_text(formula), width)}\\n= {value:.4g}")
     return labels

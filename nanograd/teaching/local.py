@@ -12,6 +12,7 @@ from typing import Iterator, cast
 from ..core.ops import REAL, Op
 from ..core.scalar import Scalar
 from ..errors import derivative_error
+from .notation import formula_latex, formula_text, latex_name
 
 
 def operands(node: Scalar) -> list:
@@ -40,23 +41,53 @@ def local_derivatives(node: Scalar) -> Iterator[tuple[int, Scalar, float]]:
             yield position, inp, local_derivative(node, position, args)
 
 
-def node_names(order: list[Scalar]) -> dict[Scalar, str]:
-    """A readable name for every node: its label, a leaf's symbol, or v1, v2, ... for the rest.
+def node_names(order: list[Scalar], out: Scalar | None) -> dict[Scalar, str]:
+    """One readable name for every node, the same in every view: its label, a leaf's symbol,
+    `out` for an unlabelled output (`out` is None when the nodes have none), and v1, v2, ... in
+    topological order for the other results. A label that an earlier node already has gets a
+    suffix (loss, loss_2), so that no two nodes share a name.
 
-    Leaves are named as their closed forms name them, so formulas and closed forms agree.
+    Leaves are named as their closed forms name them, so formulas and closed forms agree. The
+    names that are not labels are defined wherever they are used: see `definitions`.
     """
     from ..symbolic.leaves import leaf_symbol  # sympy: loaded on first use
 
-    names = {node: str(leaf_symbol(node)) if node.op is None else node.label for node in order}
+    names = {node: str(leaf_symbol(node)) for node in order if node.op is None}
     taken = set(names.values())
+    for node in order:
+        if node.op is not None and node.label:
+            name, copy = node.label, 1
+            while name in taken:
+                copy += 1
+                name = f"{node.label}_{copy}"
+            names[node] = name
+            taken.add(name)
+    if out is not None and out not in names and "out" not in taken:
+        names[out] = "out"
+        taken.add("out")
     count = 0
     for node in order:
-        if not names[node]:
+        if node not in names:
             count += 1
             while f"v{count}" in taken:
                 count += 1
             names[node] = f"v{count}"
     return names
+
+
+def is_generated(node: Scalar, names: dict[Scalar, str]) -> bool:
+    """Whether `names` gave this result a name of its own (v1, out, loss_2) rather than its label."""
+    return node.op is not None and names[node] != node.label
+
+
+def definition(node: Scalar, names: dict[Scalar, str]) -> str:
+    """`v1 = tanh(h)`: a result's name and its operation on its inputs' names."""
+    return f"{names[node]} = {formula_text(step_formula(node, names))}"
+
+
+def definition_latex(node: Scalar, names: dict[Scalar, str]) -> str:
+    """`definition` in LaTeX: `v_{1} = \\tanh{\\left(h \\right)}`."""
+    return f"{latex_name(names[node])} = {formula_latex(step_formula(node, names))}"
 
 
 def derivative_label(top: str, bottom: str, d: str = "d ") -> str:
@@ -67,10 +98,8 @@ def derivative_label(top: str, bottom: str, d: str = "d ") -> str:
 
 def derivative_latex(top: str, bottom: str) -> str:
     """`derivative_label` in LaTeX, a fraction of partials, grouping expressions the same way."""
-    from sympy import Symbol, latex  # sympy: loaded on first use
-
     def tex(name: str) -> str:
-        return group(name, latex(Symbol(name)), r"\left(", r"\right)")
+        return group(name, latex_name(name), r"\left(", r"\right)")
 
     return rf"\frac{{\partial {tex(top)}}}{{\partial {tex(bottom)}}}"
 
