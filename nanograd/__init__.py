@@ -51,7 +51,8 @@ _LAZY = {
         "grad_expr", "hessian_expr", "from_sympy", "evaluate", "grad_function",
         "GradientFunction", "leaf_values")},
     **{name: "drawing" for name in (
-        "draw_dot", "draw_model", "render", "save_plot", "render_steps", "NoRendererError")},
+        "draw_dot", "draw_model", "render", "save_plot", "render_steps", "NoRendererError",
+        "stepper", "Stepper")},
     "verify": "calculus.verification", "Verification": "calculus.verification",
 }
 

@@ -34,7 +34,7 @@ def test_every_view_names_each_node_alike_and_defines_generated_names():
     for name in ("v1", "v2", "out"):
         assert where.count(f" {name} = ") == 1  # explain defines each generated name once
         assert sum(s.startswith(f"step {i}: {name} = ") for i, s in enumerate(steps, 1)) == 1
-    assert "where v1 = a*b; v2 = a + v1; out = tanh(v2)" in text
+    assert "where v1 = a * b; v2 = v1 + a; out = tanh(v2)" in text
 
 
 def test_two_nodes_with_one_label_get_two_names():

@@ -43,9 +43,9 @@ def test_manual_backprop(tmp_path):
     out = tmp_path / "frames"
     text = run("manual_backprop.py", out)
     # the PyTorch-style nanograd's example: out = (a*b + c) * (k + b) at a=5, b=2, c=3, k=2
-    assert ("step 1: out = e*f (mul), grad 1 (the seed; every other gradient starts at 0): "
+    assert ("step 1: out = e * f (mul), grad 1 (the seed; every other gradient starts at 0): "
             "e.grad += 1 x 4 = +4; f.grad += 1 x 13 = +13") in text
-    assert "step 6: d = a*b (mul), grad 4: a.grad += 4 x 2 = +8; b.grad += 4 x 5 = +20" in text
+    assert "step 6: d = a * b (mul), grad 4: a.grad += 4 x 2 = +8; b.grad += 4 x 5 = +20" in text
     assert "gradients: a 8, b 33, c 4, k 13, d 4, e 4, f 13, out 1" in text
     assert "the same as backward() gives: yes" in text
     frames = sorted(out.glob("step_*.svg"))

@@ -56,7 +56,7 @@ def test_each_step_sees_its_final_gradient_and_passes_on_grad_times_local():
     assert [(c.input.label, c.position, c.local) for c in steps["y"].contributions] == [
         ("x", 0, 1.5), ("x", 1, 1.5)]
     assert steps["x"].contributions == () and steps["x"].grad == x.grad == 2 * 1.5 + 1
-    assert str(steps["y"]) == ("step 2: y = x**2 (mul), grad 1: x.grad += 1 x 1.5 = +1.5; "
+    assert str(steps["y"]) == ("step 2: y = x * x (mul), grad 1: x.grad += 1 x 1.5 = +1.5; "
                                "x.grad += 1 x 1.5 = +1.5")
     assert repr(steps["x"]) == "<Step 3: x (leaf), grad 4: nothing to pass on>"
     assert str(steps["x"]) == "step 3: x (leaf), grad 4: nothing to pass on"
@@ -160,7 +160,7 @@ def test_steps_name_unlabelled_nodes_as_explain_does():
     assert [str(s).split(" ")[2] for s in unlabelled] == ["out", "v2", "v1"]
     assert str(steps[0]).startswith("step 1: out = tanh(v2) (tanh), grad 1 (the seed; every other "
                                     "gradient starts at 0): v2.grad += 1 x ")
-    assert "where v1 = a*b; v2 = a + v1; out = tanh(v2)" in text
+    assert "where v1 = a * b; v2 = v1 + a; out = tanh(v2)" in text
 
 
 def test_steps_and_backward_start_and_fail_alike():

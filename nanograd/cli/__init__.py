@@ -12,6 +12,7 @@ from ..calculus.parse import FUNCTIONS
 from ..errors import NanogradError
 from .derivatives import diff_command, verify_command
 from .drawings import demo_command, explain_command, graph_command
+from .stepper import add_stepper
 
 # sympy (and what needs it) is imported inside the commands: about a second, which input refused
 # by the parser, `--help` and usage errors never pay.
@@ -70,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("expr", metavar="EXPR", help=EXPR_HELP)
     p.add_argument("--wrt", required=True, metavar="NAME", help="the variable to differentiate by")
     p.add_argument("--at", action="append", metavar="POINT", help=AT_HELP)
+
+    add_stepper(commands, _subcommand, EXPR_HELP, AT_HELP)
 
     p = _subcommand(commands, "demo", demo_command, "  nanograd demo --out example.svg")
     p.add_argument("--out", default="nanograd-demo.svg", metavar="PATH",

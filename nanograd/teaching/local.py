@@ -12,7 +12,7 @@ from typing import Iterator, cast
 from ..core.ops import REAL, Op
 from ..core.scalar import Scalar
 from ..errors import derivative_error
-from .notation import formula_latex, formula_text, latex_name
+from .notation import latex_name
 
 
 def operands(node: Scalar) -> list:
@@ -81,13 +81,35 @@ def is_generated(node: Scalar, names: dict[Scalar, str]) -> bool:
 
 
 def definition(node: Scalar, names: dict[Scalar, str]) -> str:
-    """`v1 = tanh(h)`: a result's name and its operation on its inputs' names."""
-    return f"{names[node]} = {formula_text(step_formula(node, names))}"
+    """`v1 = tanh(h)`, `v2 = v1 + a`: a result's name and its operation on its inputs' names,
+    the operands in the order the graph holds them (as its steps take them)."""
+    op = _op(node)
+    args = [_operand(i, names) for i in node.inputs]
+    if op.arity == 2:
+        return f"{names[node]} = {args[0]} {op.symbol} {args[1]}"
+    return f"{names[node]} = -{args[0]}" if op.name == "neg" else f"{names[node]} = {op.name}({args[0]})"
 
 
 def definition_latex(node: Scalar, names: dict[Scalar, str]) -> str:
-    """`definition` in LaTeX: `v_{1} = \\tanh{\\left(h \\right)}`."""
-    return f"{latex_name(names[node])} = {formula_latex(step_formula(node, names))}"
+    """`definition` in LaTeX: `v_{1} = \\operatorname{tanh}\\left(h\\right)`."""
+    op = _op(node)
+    args = [latex_name(names[i]) if isinstance(i, Scalar) else _operand(i, names)
+            for i in node.inputs]
+    if op.arity == 2:
+        x, y = args
+        right = {"*": rf"{x} \cdot {y}", "/": rf"\frac{{{x}}}{{{y}}}", "**": f"{{{x}}}^{{{y}}}"}.get(
+            op.symbol, f"{x} {op.symbol} {y}")
+    else:
+        right = f"-{args[0]}" if op.name == "neg" else rf"\operatorname{{{op.name}}}\left({args[0]}\right)"
+    return f"{latex_name(names[node])} = {right}"
+
+
+def _operand(value, names: dict[Scalar, str]) -> str:
+    """How an operand reads in a definition: a node by name, a constant as written (bracketed
+    when negative, so `x * (-2)` reads one way)."""
+    if isinstance(value, Scalar):
+        return names[value]
+    return f"({value!r})" if value < 0 else repr(value)
 
 
 def derivative_label(top: str, bottom: str, d: str = "d ") -> str:
