@@ -97,6 +97,9 @@ def test_default_drawing_is_the_worked_example_drawing(seed):
 WORKED_EXAMPLE_DOT = """\
 digraph {
 	graph [rankdir=LR]
+	graph [fontname=Courier]
+	node [fontname=Courier]
+	edge [fontname=Courier]
 	n0 [label="{ a | data 3.0000 | grad 0.0118 }" shape=record]
 	n1 [label="{ b | data 2.0000 | grad 0.0118 }" shape=record]
 	n2 [label="{ c | data 5.0000 | grad 0.0118 }" shape=record]
@@ -336,8 +339,7 @@ def test_draw_model_shows_layers_and_neurons_as_blocks():
     assert dot.source.count("subgraph cluster_") == 3
     neurons = {nid: a for nid, a in nodes.items() if a.get("label", "").startswith("neuron")}
     assert len(neurons) == 9
-    inputs = [nid for nid in nodes if nid.startswith("in_")]
-    assert len(inputs) == 3
+    assert nodes["in"]["label"] == "<x0> x0|<x1> x1|<x2> x2"  # one block, a field per input
     assert len(edges) == 3 * 4 + 4 * 4 + 4 * 1 + 1  # fully connected, then the output
     first = net.layers[0].neurons[0]
     label = nodes["L0_0"]["label"]
