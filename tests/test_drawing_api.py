@@ -8,6 +8,7 @@ import re
 import xml.etree.ElementTree as ElementTree
 
 import graphviz
+import pytest
 
 from nanograd import Scalar, draw_dot, draw_model
 from nanograd.nn import MLP
@@ -81,3 +82,22 @@ def test_draw_model_keeps_inputs_and_neurons_in_order():
     assert [where[f"x{i}"][0] for i in range(3)] == sorted(where[f"x{i}"][0] for i in range(3))
     # edges leave a block on its east side and enter the next on its west: none crosses a title
     assert 'tailport=e' in draw_model(model).source and 'headport=w' in draw_model(model).source
+
+
+def test_a_long_chain_runs_top_down_and_a_huge_graph_draws_its_readable_part():
+    from nanograd import LargeGraphWarning
+    from nanograd.drawing.dot import MAX_NODES
+
+    x = Scalar(0.1, label="x")
+    y = x
+    for _ in range(30):
+        y = (y * 0.9).tanh()
+    assert draw_dot(y).graph_attr["rankdir"] == "TB"  # 60 deep, 1 wide: a column, not a strip
+    assert draw_dot(x * 2 + x.exp()).graph_attr["rankdir"] == "LR"  # a small graph: across
+    model = MLP(2, [16, 16, 1], activation="relu", rng=random.Random(0))
+    from nanograd.losses import hinge_loss
+
+    loss = hinge_loss([model([i / 20, 1 - i / 20]) for i in range(40)], [1, -1] * 20)
+    with pytest.warns(LargeGraphWarning, match="nodes"):
+        dot = draw_dot(loss)
+    assert dot.source.count("shape=record") == MAX_NODES <= 200  # readable, quick to lay out

@@ -17,7 +17,9 @@ from ..teaching.notation import formula_text
 from ..teaching.paths import paths_down
 from .backends import Digraph
 
-MAX_NODES = 1000  # more Scalars than this and a drawing is truncated: unreadable, and slow to lay out
+MAX_NODES = 200  # more Scalars than this and only those nearest the output are drawn: past a few
+# hundred records a drawing is a hairball (one MLP's loss has 65,000), and slow to lay out
+CHAIN = 16  # a graph this many operations deep, and over 3 times deeper than wide, runs top down
 EXPR_WIDTH = 40  # closed forms longer than this are written one step deep, then cut in the middle
 _SMALL = 40  # a node whose expression tree has more operations than this is never printed whole
 
@@ -41,7 +43,7 @@ def abbreviate(text: str, width: int = EXPR_WIDTH) -> str:
     return text[:head] + "…" + text[len(text) - (width - 1 - head):]
 
 
-def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
+def draw_dot(out: Scalar, rankdir: str = "auto", *, show_expr: bool = False,
              show_local: bool = False, highlight: Scalar | None = None,
              focus: Scalar | None = None, max_nodes: int | None = MAX_NODES,
              expr_width: int = EXPR_WIDTH) -> Digraph:
@@ -50,10 +52,12 @@ def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
     show_expr: each result's closed form (written one step deep, in its inputs' names, when the
     whole would be longer than `expr_width`); show_local: each edge's local derivative, as a
     formula and a number; highlight: the paths from `out` back to that Scalar, in colour;
-    focus: one node marked (the step-by-step frames use it). Every node is named as `explain`
-    and the steps name it: its label, a leaf's symbol, `out` for an unlabelled output, v1, v2,
-    ... for the other results (the drawing shows each one's operation). Past `max_nodes`
-    Scalars only the ones nearest the output are drawn, with a LargeGraphWarning; None draws all.
+    focus: one node marked (the step-by-step frames use it). rankdir "auto" draws left to
+    right, or top to bottom a long chain (which would be a thin strip across). Every node is
+    named as `explain` and the steps name it: its label, a leaf's symbol, `out` for an
+    unlabelled output, v1, v2, ... for the other results (the drawing shows each one's
+    operation). Past `max_nodes` Scalars only the ones nearest the output are drawn, with a
+    LargeGraphWarning; None draws all.
     """
     for name, node in (("highlight", highlight), ("focus", focus)):
         if node is not None and not isinstance(node, Scalar):
@@ -75,6 +79,8 @@ def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
     forms = _forms(order, names, expr_width) if show_expr else None
     down = paths_down(full, highlight) if highlight is not None else {}
 
+    if rankdir == "auto":
+        rankdir = "TB" if _is_long_chain(order) else "LR"
     dot = Digraph(format="svg", graph_attr={"rankdir": rankdir})
     cut = False
     for node in order:
@@ -110,6 +116,22 @@ def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
         dot.node("more", label=f"… {len(full) - len(order)} more nodes\\n(max_nodes={max_nodes})",
                  shape="note")
     return dot
+
+
+def _is_long_chain(order: list[Scalar]) -> bool:
+    """Whether the drawing is at least CHAIN operations deep and over 3 times deeper than its
+    widest level is wide: it then reads better top to bottom."""
+    level: dict[Scalar, int] = {}
+    for node in order:
+        level[node] = 1 + max((level.get(i, 0) for i in node.inputs if isinstance(i, Scalar)),
+                              default=-1)
+    if not level:
+        return False
+    depth = max(level.values())
+    widths: dict[int, int] = {}
+    for value in level.values():
+        widths[value] = widths.get(value, 0) + 1
+    return depth >= CHAIN and depth > 3 * max(widths.values())
 
 
 def _nearest(out: Scalar, limit: int) -> set[Scalar]:
