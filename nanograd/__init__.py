@@ -26,6 +26,7 @@ from .core import (
     jacobian,
     jvp,
     topological_order,
+    zero_grad,
 )
 from .errors import (
     DivisionByZeroError,
@@ -65,7 +66,8 @@ _LAZY = {
         "grad_expr", "hessian_expr", "from_sympy", "evaluate", "grad_function",
         "GradientFunction", "leaf_values")},
     **{name: "drawing" for name in (
-        "draw_dot", "draw_model", "render", "save_plot", "render_steps", "NoRendererError")},
+        "draw_dot", "draw_model", "render", "save_plot", "render_steps", "NoRendererError",
+        "stepper", "Stepper")},
     "verify": "calculus.verification", "Verification": "calculus.verification",
     "Diagnosis": "calculus.diagnosis", "Mistake": "calculus.diagnosis",
     "steps": "calculus.steps", "Derivation": "calculus.steps", "DerivationStep": "calculus.steps",
@@ -82,7 +84,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    *_LAZY, "Scalar", "OPS", "Op", "apply", "backward", "topological_order", "format_tree",
+    *_LAZY, "Scalar", "OPS", "Op", "apply", "backward", "zero_grad", "topological_order", "format_tree",
     "jvp", "jacobian", "Jacobian", "grad", "hessian", "hvp",
     "explain", "backward_steps", "trace", "Trace", "parse", "nn", "losses", "optim", "datasets",
     "NanogradError", "DomainError", "DivisionByZeroError", "NonFiniteError", "ParseError",

@@ -393,13 +393,16 @@ def test_format_tree_elides_past_max_nodes(sum_product_graph):
 def test_rich_repr_yields_the_fields(sum_product_graph):
     g = sum_product_graph
     g["out"].backward()
-    fields = dict(g["out"].__rich_repr__())
-    assert list(fields) == ["data", "grad", "label", "op", "inputs"]
-    assert fields["data"] == 52.0 and fields["grad"] == 1.0 and fields["label"] == "out"
-    assert fields["op"] == "*"
-    assert fields["inputs"][0] is g["e"] and fields["inputs"][1] is g["f"]
-    leaf = dict(g["a"].__rich_repr__())
-    assert leaf["op"] is None and tuple(leaf["inputs"]) == ()
+    # (name, value) or (name, value, default): rich leaves a field out at its default
+    fields = {f[0]: f[1:] for f in g["out"].__rich_repr__()}
+    assert list(fields) == ["data", "grad", "label", "sym", "op", "inputs"]
+    assert fields["data"] == (52.0,) and fields["grad"] == (1.0,) and fields["label"] == ("out", "")
+    assert fields["op"] == ("*", None) and fields["sym"] == (None, None)
+    e, f = fields["inputs"][0]  # the inputs as rich shows them: their own fields, nested
+    assert dict(x[:2] for x in e.__rich_repr__())["label"] == "e"
+    assert dict(x[:2] for x in f.__rich_repr__())["data"] == g["f"].data
+    leaf = {f[0]: f[1:] for f in g["a"].__rich_repr__()}
+    assert leaf["op"] == (None, None) and "inputs" not in leaf
 
 
 def test_rich_pretty_repr_shows_the_whole_graph(sum_product_graph):

@@ -56,26 +56,44 @@ def test_each_step_sees_its_final_gradient_and_passes_on_grad_times_local():
     assert [(c.input.label, c.position, c.local) for c in steps["y"].contributions] == [
         ("x", 0, 1.5), ("x", 1, 1.5)]
     assert steps["x"].contributions == () and steps["x"].grad == x.grad == 2 * 1.5 + 1
-    assert str(steps["y"]) == "step 2: y (mul), grad 1: x.grad += 1 x 1.5 = +1.5; x.grad += 1 x 1.5 = +1.5"
+    assert str(steps["y"]) == ("step 2: y = x * x (mul), grad 1: x.grad += 1 x 1.5 = +1.5; "
+                               "x.grad += 1 x 1.5 = +1.5")
+    assert repr(steps["x"]) == "<Step 3: x (leaf), grad 4: nothing to pass on>"
     assert str(steps["x"]) == "step 3: x (leaf), grad 4: nothing to pass on"
 
 
-def test_same_semantics_as_backward_leaves_accumulate_results_reset():
-    def build():
-        a = Scalar(0.7, label="a")
-        b = (a * 3).sin()
-        return a, b, b * a
+def test_steps_after_an_earlier_backward_show_this_pass_from_zero():
+    """backward() adds to leaf gradients; the steps teach one pass, so they start from zero."""
+    from nanograd import explain, zero_grad
 
-    a1, b1, out1 = build()
-    a2, b2, out2 = build()
-    for _ in range(2):
-        out1.backward()
-        for _ in backward_steps(out2):
-            pass
-    assert (a1.grad, b1.grad, out1.grad) == (a2.grad, b2.grad, out2.grad)
+    a = Scalar(0.7, label="a")
+    b = (a * 3).sin()
+    out = b * a
     once = 3 * math.cos(2.1) * 0.7 + math.sin(2.1)  # d/da of a * sin(3a), by hand
-    assert a2.grad == pytest.approx(2 * once, rel=1e-12)  # the leaf accumulated twice
-    assert (b2.grad, out2.grad) == (0.7, 1.0)  # results recomputed, not doubled
+    out.backward()
+    out.backward()
+    assert a.grad == pytest.approx(2 * once, rel=1e-12)  # backward() accumulates, as PyTorch does
+    steps = list(backward_steps(out))
+    assert a.grad == pytest.approx(once, rel=1e-12)  # this pass alone
+    assert steps[-1].node is a and steps[-1].grad == a.grad
+    assert explain(out, wrt=a).total == pytest.approx(a.grad, rel=1e-12)
+    assert (b.grad, out.grad) == (0.7, 1.0)
+    zero_grad(out)
+    assert [n.grad for n in topological_order(out)] == [0.0] * len(topological_order(out))
+    out.backward()
+    assert a.grad == pytest.approx(once, rel=1e-12)  # zero_grad, then backward: one pass too
+
+
+def test_frames_after_an_earlier_backward_show_this_pass(tmp_path):
+    a = Scalar(0.5, label="a")
+    out = (a * a).tanh()
+    out.label = "out"
+    out.backward()
+    out.backward()
+    frames = render_steps(out, tmp_path, format="dot")
+    once = (1 - math.tanh(0.25) ** 2) * 1.0  # by hand: tanh'(a*a) * 2a
+    assert f"grad {once:.4f}" in frames[-1].read_text(encoding="utf-8")
+    assert f"grad {2 * once:.4f}" not in frames[-1].read_text(encoding="utf-8")
 
 
 def test_steps_run_lazily():
@@ -136,9 +154,13 @@ def test_steps_name_unlabelled_nodes_as_explain_does():
     unlabelled = [s for s in steps if not s.node.label and s.node.op is not None]
     assert len(unlabelled) == 3
     for step in unlabelled:
-        name = str(step).split(" ")[2]  # "step N: NAME (op), ..."
-        assert name.startswith("v") and f" {name} " in text, (name, text)
-    assert str(steps[0]).startswith("step 1: v3 (tanh), grad 1: v2.grad += 1 x ")
+        name = str(step).split(" ")[2]  # "step N: NAME = FORMULA (op), ..."
+        assert f" {name} " in text, (name, text)
+    # the unlabelled output is `out`; the others v1, v2, each defined where it is met
+    assert [str(s).split(" ")[2] for s in unlabelled] == ["out", "v2", "v1"]
+    assert str(steps[0]).startswith("step 1: out = tanh(v2) (tanh), grad 1 (the seed; every other "
+                                    "gradient starts at 0): v2.grad += 1 x ")
+    assert "where v1 = a * b; v2 = v1 + a; out = tanh(v2)" in text
 
 
 def test_steps_and_backward_start_and_fail_alike():

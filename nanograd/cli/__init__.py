@@ -13,6 +13,7 @@ from .derivatives import diff_command, verify_command
 from .drawings import demo_command, explain_command, graph_command
 from .grade import add_grade
 from .reading import NOTATION, dash_values
+from .stepper import add_stepper
 from .steps import add_steps
 from .trace import add_trace
 
@@ -87,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--latex", action="store_true", help=LATEX_HELP)
 
     add_trace(commands, _subcommand, EXPR_HELP, AT_HELP)
+
+    add_stepper(commands, _subcommand, EXPR_HELP, AT_HELP)
 
     p = _subcommand(commands, "demo", demo_command, "  nanograd demo --out example.svg")
     p.add_argument("--out", default="nanograd-demo.svg", metavar="PATH",

@@ -11,7 +11,7 @@ from .ops import OPS, REAL, Op
 from .scalar import Scalar, apply
 from .scalar_system import SCALAR
 from .text import format_tree
-from .walks import backward, topological_order
+from .walks import backward, topological_order, zero_grad
 
 __all__ = ["Node", "OPS", "REAL", "SCALAR", "Op", "Scalar", "apply", "format_tree", "backward",
-           "topological_order", "jvp", "jacobian", "Jacobian", "grad", "hessian", "hvp"]
+           "topological_order", "zero_grad", "jvp", "jacobian", "Jacobian", "grad", "hessian", "hvp"]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Union
 from ..errors import DomainError, describe, forward_error
 from .node import Node
 from .ops import OPS, REAL, Op
+from .text import rich_fields
 from .walks import backward
 
 Number = Union[int, float]
@@ -65,15 +66,12 @@ class Scalar(Node):
     backprop = backward  # the name in the earlier pure-Python nanograd
 
     def __repr__(self) -> str:
-        return f"Scalar(data={self.data!r}, grad={self.grad!r}, label={self.label!r})"
+        sym = "" if self.sym is None else f", sym={self.sym!r}"
+        return f"Scalar(data={self.data!r}, grad={self.grad!r}, label={self.label!r}{sym})"
 
     def __rich_repr__(self):
-        """Lets `rich.print(out)` show the whole graph, nested."""
-        yield "data", self.data
-        yield "grad", self.grad
-        yield "label", self.label
-        yield "op", self.op.symbol if self.op else None
-        yield "inputs", self.inputs
+        """Lets `rich.print(out)` show the graph, nested, bounded as `format_tree` is."""
+        yield from rich_fields(self)
 
 
 def _real(value: Any, what: str) -> float:

@@ -55,6 +55,16 @@ def backward(out: Node) -> None:
             gc.enable()
 
 
+def zero_grad(out: Node) -> None:
+    """Set the gradient of every node of `out`'s graph, leaves included, to 0.
+
+    `backward()` adds to leaf gradients (as PyTorch does); call this first for the gradients of
+    one pass alone, as a model's or optimizer's `zero_grad()` does for its parameters.
+    """
+    for node in topological_order(out):
+        node.grad = 0.0
+
+
 def start_backward(out: N) -> list[N]:
     """The start of every backward pass (whole or step by step), so both keep the same semantics:
     non-leaf gradients reset, leaf gradients kept to accumulate, out seeded. Returns the order."""

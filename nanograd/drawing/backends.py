@@ -19,6 +19,7 @@ import graphviz
 from ..errors import NanogradError, RenderError
 
 TIMEOUT = 60.0  # seconds; Graphviz's layout can take minutes on some graphs of a few hundred nodes
+FONT = "Courier"  # the family drawings are set in; see Digraph
 PURE_FORMATS = frozenset({"svg", "png", "jpeg"})  # what graphviz-pure 0.2 writes
 
 
@@ -76,15 +77,61 @@ def pipe(source: str, format: str, timeout: float | None = TIMEOUT) -> bytes:
 
 
 class Digraph(graphviz.Digraph):
-    """A graphviz.Digraph (same name, same API) that Jupyter renders with nanograd's renderer
-    (system `dot`, or the pip-installed graphviz-pure): it shows inline without system Graphviz."""
+    """A graphviz.Digraph (same name, same API) whose `pipe`, `render`, `view` and Jupyter
+    display (in the format `graphviz.set_jupyter_format` chose) go through nanograd's renderer:
+    system `dot` when installed, else the pip-installed graphviz-pure. Options only system
+    Graphviz has (another engine, renderer or formatter) are handed to the graphviz package."""
 
-    def _repr_mimebundle_(self, include=None, exclude=None, **_: Any) -> dict[str, Any]:
-        wanted = set(include) if include is not None else {"image/svg+xml"}
-        wanted -= set(exclude or ())
-        bundle: dict[str, Any] = {}
-        if "image/svg+xml" in wanted:
-            bundle["image/svg+xml"] = pipe(self.source, "svg").decode("utf-8")
-        if "image/png" in wanted:
-            bundle["image/png"] = pipe(self.source, "png")
-        return bundle
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Text fits its boxes whatever fonts the viewer has: boxes are sized by the font's
+        # metrics, and every monospace font is 0.6 em a character wide, as Courier is (SVG asks
+        # for "Courier,monospace": Courier New, Liberation Mono, DejaVu Sans Mono all fit).
+        for kind in ("graph", "node", "edge"):
+            self.attr(kind, fontname=FONT)
+
+    def _needs_graphviz(self, engine: str | None, renderer: str | None, formatter: str | None,
+                        neato_no_op: Any) -> bool:
+        return bool(renderer or formatter or neato_no_op) or (engine or self.engine) != "dot"
+
+    def pipe(self, format: str | None = None, renderer: str | None = None,
+             formatter: str | None = None, neato_no_op: Any = None, quiet: bool = False, *,
+             engine: str | None = None, encoding: str | None = None) -> Any:
+        """The drawing laid out and written in `format` (default: its own), as bytes, or as
+        text when `encoding` is given."""
+        if self._needs_graphviz(engine, renderer, formatter, neato_no_op):
+            return super().pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine,
+                                encoding=encoding)
+        data = pipe(self.source, format or self.format)
+        return data.decode(encoding) if encoding else data
+
+    def render(self, filename: str | os.PathLike | None = None,
+               directory: str | os.PathLike | None = None, view: bool = False,
+               cleanup: bool = False, format: str | None = None, renderer: str | None = None,
+               formatter: str | None = None, neato_no_op: Any = None, quiet: bool = False,
+               quiet_view: bool = False, *, outfile: str | os.PathLike | None = None,
+               engine: str | None = None, raise_if_result_exists: bool = False,
+               overwrite_source: bool = False) -> str:
+        """Save the source (filename, default name.gv) and write the drawing beside it as
+        filename.FORMAT, or to `outfile` (its suffix naming the format); returns that path."""
+        if self._needs_graphviz(engine, renderer, formatter, neato_no_op):
+            return super().render(filename, directory, view, cleanup, format, renderer, formatter,
+                                  neato_no_op, quiet, quiet_view, outfile=outfile, engine=engine,
+                                  raise_if_result_exists=raise_if_result_exists,
+                                  overwrite_source=overwrite_source)
+        if outfile is not None:
+            format = format or Path(outfile).suffix.lstrip(".").replace("jpg", "jpeg") or None
+            if filename is None:
+                filename = Path(outfile).with_suffix(".gv").name
+                directory = directory or Path(outfile).parent
+        format = format or self.format
+        source = self.save(filename, directory=directory)
+        rendered = Path(outfile) if outfile is not None else Path(f"{source}.{format}")
+        if raise_if_result_exists and rendered.exists():
+            raise FileExistsError(f"render: {rendered} exists already")
+        rendered.write_bytes(pipe(self.source, format))
+        if cleanup:
+            os.remove(source)
+        if view or quiet_view:
+            self._view(rendered, format=format, quiet=quiet_view)
+        return os.fspath(rendered)

@@ -13,10 +13,13 @@ from ..core.scalar import Scalar
 from ..core.walks import topological_order
 from ..errors import LargeGraphWarning
 from ..teaching.local import derivative_label, local_derivatives, local_formula, node_names, step_formula
+from ..teaching.notation import formula_text
 from ..teaching.paths import paths_down
 from .backends import Digraph
 
-MAX_NODES = 1000  # more Scalars than this and a drawing is truncated: unreadable, and slow to lay out
+MAX_NODES = 200  # more Scalars than this and only those nearest the output are drawn: past a few
+# hundred records a drawing is a hairball (one MLP's loss has 65,000), and slow to lay out
+CHAIN = 16  # a graph this many operations deep, and over 3 times deeper than wide, runs top down
 EXPR_WIDTH = 40  # closed forms longer than this are written one step deep, then cut in the middle
 _SMALL = 40  # a node whose expression tree has more operations than this is never printed whole
 
@@ -40,7 +43,7 @@ def abbreviate(text: str, width: int = EXPR_WIDTH) -> str:
     return text[:head] + "…" + text[len(text) - (width - 1 - head):]
 
 
-def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
+def draw_dot(out: Scalar, rankdir: str = "auto", *, show_expr: bool = False,
              show_local: bool = False, highlight: Scalar | None = None,
              focus: Scalar | None = None, max_nodes: int | None = MAX_NODES,
              expr_width: int = EXPR_WIDTH) -> Digraph:
@@ -49,9 +52,12 @@ def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
     show_expr: each result's closed form (written one step deep, in its inputs' names, when the
     whole would be longer than `expr_width`); show_local: each edge's local derivative, as a
     formula and a number; highlight: the paths from `out` back to that Scalar, in colour;
-    focus: one node marked (the step-by-step frames use it). With show_expr or show_local,
-    unlabelled nodes are named v1, v2, ... so that formulas can refer to them. Past `max_nodes`
-    Scalars only the ones nearest the output are drawn, with a LargeGraphWarning; None draws all.
+    focus: one node marked (the step-by-step frames use it). rankdir "auto" draws left to
+    right, or top to bottom a long chain (which would be a thin strip across). Every node is
+    named as `explain` and the steps name it: its label, a leaf's symbol, `out` for an
+    unlabelled output, v1, v2, ... for the other results (the drawing shows each one's
+    operation). Past `max_nodes` Scalars only the ones nearest the output are drawn, with a
+    LargeGraphWarning; None draws all.
     """
     for name, node in (("highlight", highlight), ("focus", focus)):
         if node is not None and not isinstance(node, Scalar):
@@ -66,22 +72,20 @@ def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
             f"draw_dot: the graph of {out.label or 'the output'} has {len(full)} nodes, too many "
             f"to read or lay out; drawing the {len(order)} nearest the output (raise max_nodes, "
             "or pass max_nodes=None, to draw more)"), stacklevel=2)
-    names = forms = None
-    if show_expr or show_local:
-        # the inputs just past a truncated drawing's edge get names too: formulas mention them
-        edge = [] if shown is None else [i for n in order for i in n.inputs
-                                         if isinstance(i, Scalar) and i not in shown]
-        names = node_names(order + edge)
-    if show_expr:
-        forms = _forms(order, names or {}, expr_width)
+    # the inputs just past a truncated drawing's edge get names too: formulas mention them
+    edge = [] if shown is None else [i for n in order for i in n.inputs
+                                     if isinstance(i, Scalar) and i not in shown]
+    names = node_names(order + edge, out)
+    forms = _forms(order, names, expr_width) if show_expr else None
     down = paths_down(full, highlight) if highlight is not None else {}
 
+    if rankdir == "auto":
+        rankdir = "TB" if _is_long_chain(order) else "LR"
     dot = Digraph(format="svg", graph_attr={"rankdir": rankdir})
     cut = False
     for node in order:
         uid = str(id(node))
-        label = names[node] if names else node.label
-        fields = [escape(label), f"data {node.data:.4f}", f"grad {node.grad:.4f}"]
+        fields = [escape(names[node]), f"data {node.data:.4f}", f"grad {node.grad:.4f}"]
         if forms and node in forms:
             fields.append(escape(forms[node]))
         style = {**(_PATH if down.get(node) else {}), **(_TARGET if node is highlight else {}),
@@ -93,7 +97,7 @@ def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
         dot.node(uid + "op", label=escape(node.op.symbol), shape="ellipse",
                  **(_PATH if on_path else {}), **(_FOCUS if node is focus else {}))
         dot.edge(uid + "op", uid, **(_PATH if on_path else {}))
-        locals_ = _edge_labels(node, names or {}, expr_width) if show_local else {}
+        locals_ = _edge_labels(node, names, expr_width) if show_local else {}
         for position, inp in enumerate(node.inputs):
             if isinstance(inp, Scalar) and shown is not None and inp not in shown:
                 cut = True
@@ -112,6 +116,22 @@ def draw_dot(out: Scalar, rankdir: str = "LR", *, show_expr: bool = False,
         dot.node("more", label=f"… {len(full) - len(order)} more nodes\\n(max_nodes={max_nodes})",
                  shape="note")
     return dot
+
+
+def _is_long_chain(order: list[Scalar]) -> bool:
+    """Whether the drawing is at least CHAIN operations deep and over 3 times deeper than its
+    widest level is wide: it then reads better top to bottom."""
+    level: dict[Scalar, int] = {}
+    for node in order:
+        level[node] = 1 + max((level.get(i, 0) for i in node.inputs if isinstance(i, Scalar)),
+                              default=-1)
+    if not level:
+        return False
+    depth = max(level.values())
+    widths: dict[int, int] = {}
+    for value in level.values():
+        widths[value] = widths.get(value, 0) + 1
+    return depth >= CHAIN and depth > 3 * max(widths.values())
 
 
 def _nearest(out: Scalar, limit: int) -> set[Scalar]:
@@ -142,9 +162,9 @@ def _forms(order: list[Scalar], names: dict[Scalar, str], width: int) -> dict[Sc
     for node in order:
         if node.op is None:
             continue
-        text = str(exprs[node]) if node in exprs else ""
+        text = formula_text(exprs[node]) if node in exprs else ""
         if not text or len(text) > width:
-            text = str(step_formula(node, names))
+            text = formula_text(step_formula(node, names))
         forms[node] = abbreviate(text, width)
     return forms
 
@@ -156,5 +176,5 @@ def _edge_labels(node: Scalar, names: dict[Scalar, str], width: int) -> dict[int
         formula = local_formula(node, position, names)
         head = f"{derivative_label(names[node], names[inp], '∂')} = "
         labels[position] = head + (f"{value:.4g}" if formula.is_Number
-                                   else f"{abbreviate(str(formula), width)}\\n= {value:.4g}")
+                                   else f"{abbreviate(formula_text(formula), width)}\\n= {value:.4g}")
     return labels

@@ -1,9 +1,9 @@
 """Loss functions over Scalars: squared error, hinge, cross-entropy from logits, an L2 penalty.
 
 Each takes predictions (Scalars) and targets (numbers or Scalars), as sequences of the same
-length or one of each, and returns one Scalar: the mean over the pairs, or with
-`reduction="sum"` their sum. They are built from the table's ops only, so `loss.backward()` and
-`grad_expr(loss, ...)` work through them.
+length or one of each, and returns one Scalar labelled `loss` (`penalty` for l2_penalty): the
+mean over the pairs, or with `reduction="sum"` their sum. They are built from the table's ops
+only, so `loss.backward()` and `grad_expr(loss, ...)` work through them.
 """
 from __future__ import annotations
 
@@ -49,7 +49,9 @@ def l2_penalty(params: Iterable[Scalar], alpha: float) -> Scalar:
     squares = [p * p for p in params]
     if not squares:
         raise ValueError("l2_penalty: no parameters")
-    return alpha * _total(squares)
+    penalty = alpha * _total(squares)
+    penalty.label = "penalty"
+    return penalty
 
 
 class MSELoss:
@@ -105,7 +107,9 @@ def _number(value: Value) -> float:
 def _reduce(terms: list[Scalar], reduction: str, where: str) -> Scalar:
     _check_reduction(reduction, where)
     total = _total(terms)
-    return total / len(terms) if reduction == "mean" else total
+    loss = total / len(terms) if reduction == "mean" else total
+    loss.label = "loss"  # the name drawings, explanations and steps give it
+    return loss
 
 
 def _total(terms: list[Scalar]) -> Scalar:

@@ -15,13 +15,17 @@ from ..core.scalar import Scalar
 from ..core.walks import topological_order
 from ..errors import NonFiniteError, TooManyPathsError, node_name
 from .local import (
+    definition,
+    definition_latex,
     derivative_label,
     derivative_latex,
+    is_generated,
     local_derivative,
     local_derivatives,
     local_formula,
     node_names,
 )
+from .notation import formula_latex, formula_text, latex_name
 from .paths import paths_down, walk_paths
 
 if TYPE_CHECKING:  # sympy is imported only when a formula is asked for
@@ -65,7 +69,8 @@ class Factor:
         names = self._explanation.names
         head = f"{derivative_label(names[self.node], names[self.input])} = "
         local = self.local
-        return head + (f"{self.value:.6g}" if local.is_Number else f"{local} = {self.value:.6g}")
+        return head + (f"{self.value:.6g}" if local.is_Number
+                       else f"{formula_text(local)} = {self.value:.6g}")
 
     def __repr__(self) -> str:
         return f"Factor({self.text()})"
@@ -169,7 +174,7 @@ class Explanation:
 
     @cached_property
     def names(self) -> dict[Scalar, str]:
-        return node_names(self.order)
+        return node_names(self.order, self.out)
 
     @cached_property
     def node_exprs(self) -> dict:
@@ -187,12 +192,24 @@ class Explanation:
     # -- reading it out ----------------------------------------------------------------------
     def _heading(self) -> tuple[str, str]:
         """The names of out and wrt (wrt may lie outside the graph)."""
-        return self.names[self.out], self.names.get(self.wrt) or node_names([self.wrt])[self.wrt]
+        return self.names[self.out], self.names.get(self.wrt) or node_names([self.wrt], None)[self.wrt]
+
+    def shown_nodes(self) -> list[Scalar]:
+        """The nodes the walkthrough mentions: those on a path from out to wrt (out at least)."""
+        return [n for n in self.order if self._down.get(n, 0) or n is self.out]
+
+    def definitions(self) -> list[Scalar]:
+        """The nodes whose generated names (v1, out) the walkthrough uses: it defines each one."""
+        return [n for n in self.shown_nodes() if is_generated(n, self.names)]
 
     def __str__(self) -> str:
         o, a = self._heading()
         lines = [f"{derivative_label(o, a)} = sum over paths from {o} back to {a} of the product "
                  "of local derivatives (the chain rule)."]
+        where = self.definitions()
+        if where:
+            lines.append("where " + "; ".join(
+                _elide(where, lambda n: definition(n, self.names), "definitions", inline=True)))
         if self.path_count == 0:
             lines.append(f"No path leads from {o} back to {a}: {o} does not depend on it.")
         elif not self.summarised:
@@ -222,49 +239,62 @@ class Explanation:
         return f"{head}{terms} = {group.value:.6g}"
 
     def markdown(self) -> str:
-        """The walkthrough as Markdown with inline LaTeX, for notebooks and reports."""
-        from sympy import latex  # sympy: loaded on first use
-
+        """The walkthrough as Markdown with inline LaTeX, for notebooks and reports: the chain rule
+        as one equation, the generated names defined, then a table of the paths (or nodes)."""
         o, a = self._heading()
-        lines = [f"**${derivative_latex(o, a)}$** = the sum over paths from `{o}` back to `{a}` of the "
-                 f"product of local derivatives = **{self.total:.6g}**", ""]
+        to, ta = latex_name(o), latex_name(a)
+        lines = [f"$${self.latex_body()}$$", "",
+                 f"The sum over the paths from ${to}$ back to ${ta}$ of the product of the local "
+                 f"derivatives along each path: **{self.total:.6g}**.", ""]
+        where = self.definitions()
+        if where:
+            lines += ["where " + ", ".join(_elide(
+                where, lambda n: f"${definition_latex(n, self.names)}$", "definitions",
+                inline=True)), ""]
         if self.path_count == 0:
-            lines.append(f"No path leads from `{o}` back to `{a}`.")
+            lines.append(f"No path leads from ${to}$ back to ${ta}$.")
         elif not self.summarised:
             lines += ["| path | local derivatives | product |", "|---|---|---|"]
             for path in self._paths:
                 factors = " · ".join(
-                    f"${derivative_latex(self.names[f.node], self.names[f.input])} = {latex(f.local)}$ "
-                    f"({f.value:.4g})" for f in path.factors)
-                route = " ← ".join(f"`{self.names[n]}`" for n in path.nodes)
-                lines.append(f"| {route} | {factors} | {path.value:.6g} |")
+                    f"${derivative_latex(self.names[f.node], self.names[f.input])} = "
+                    f"{formula_latex(f.local)}$ ({f.value:.4g})" for f in path.factors)
+                route = " ← ".join(f"${latex_name(self.names[n])}$" for n in path.nodes)
+                lines.append(markdown_row(route, factors, f"{path.value:.6g}"))
         else:
-            lines += [f"{self.path_count} paths: summed node by node (forward from `{a}`).", "",
-                      f"| node | paths to `{a}` | ${derivative_latex('node', a)}$ |", "|---|---|---|"]
-            lines += _elide(self.groups, lambda g: f"| `{self.names[g.node]}` | {g.paths} | "
-                                                   f"{g.value:.6g} |", "nodes", row=True)
+            lines += [f"{self.path_count} paths: summed node by node (forward from ${ta}$).", "",
+                      f"| node | paths to ${ta}$ | ${derivative_latex('node', a)}$ |", "|---|---|---|"]
+            lines += _elide(self.groups, lambda g: markdown_row(
+                f"${latex_name(self.names[g.node])}$", str(g.paths), f"{g.value:.6g}"),
+                "nodes", row=True)
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
+        """What Jupyter shows: the Markdown view, chosen deliberately as the only rich one (with
+        both Markdown and LaTeX on offer, JupyterLab and nbconvert would pick the Markdown anyway,
+        and the classic notebook the LaTeX); it opens with the equation that `latex()` gives."""
         return self.markdown()
 
-    def _repr_latex_(self) -> str:
-        """The chain rule as one equation: the sum of products of local derivatives, and its value."""
-        from sympy import latex  # sympy: loaded on first use
+    def latex(self) -> str:
+        """The chain rule as one equation, `$...$`: the sum of products of local derivatives, and
+        its value."""
+        return "$" + self.latex_body() + "$"
 
+    def latex_body(self) -> str:
+        """`latex()` without the dollars, for display math."""
         o, a = self._heading()
         parts = [derivative_latex(o, a)]
         if self.summarised or self.path_count == 0 or sum(len(p.factors) for p in self._paths) > 60:
-            parts.append(r"\sum_{\text{paths } p} \prod_{(v, u) \in p} \frac{\partial v}{\partial u}")
+            parts.append(r"\sum_{\mathrm{paths}\ p} \prod_{(v, u) \in p} \frac{\partial v}{\partial u}")
         else:
             names = self.names
             parts.append(" + ".join(r" \, ".join(derivative_latex(names[f.node], names[f.input])
                                                  for f in p.factors) or "1" for p in self._paths))
-            parts.append(" + ".join(r" \cdot ".join(rf"\left({latex(f.local)}\right)"
+            parts.append(" + ".join(r" \cdot ".join(rf"\left({formula_latex(f.local)}\right)"
                                                     for f in p.factors) or "1" for p in self._paths))
         mantissa, _, exponent = f"{self.total:.6g}".partition("e")
         parts.append(rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa)
-        return "$" + " = ".join(parts) + "$"
+        return " = ".join(parts)
 
     def __repr__(self) -> str:
         o, a = self._heading()
@@ -289,14 +319,20 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _elide(items: Sequence[T], show: Callable[[T], str], what: str, row: bool = False) -> list[str]:
+def markdown_row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _elide(items: Sequence[T], show: Callable[[T], str], what: str, row: bool = False,
+           inline: bool = False) -> list[str]:
     """At most MAX_LINES lines: the first and last halves of `items`, with a note of how many
     are left out; only the lines shown are formatted (a path can have a million factors)."""
     if len(items) <= MAX_LINES:
         return [show(item) for item in items]
     half = MAX_LINES // 2
     skipped = len(items) - 2 * half
-    note = f"| ... {skipped} more {what} ... | | |" if row else f"      ... {skipped} more {what} ..."
+    note = (f"| ... {skipped} more {what} ... | | |" if row else f"... {skipped} more {what} ..."
+            if inline else f"      ... {skipped} more {what} ...")
     return [show(i) for i in items[:half]] + [note] + [show(i) for i in items[-half:]]
 
 

@@ -12,6 +12,7 @@ from typing import Iterator, cast
 from ..core.ops import REAL, Op
 from ..core.scalar import Scalar
 from ..errors import derivative_error
+from .notation import latex_name
 
 
 def operands(node: Scalar) -> list:
@@ -40,23 +41,75 @@ def local_derivatives(node: Scalar) -> Iterator[tuple[int, Scalar, float]]:
             yield position, inp, local_derivative(node, position, args)
 
 
-def node_names(order: list[Scalar]) -> dict[Scalar, str]:
-    """A readable name for every node: its label, a leaf's symbol, or v1, v2, ... for the rest.
+def node_names(order: list[Scalar], out: Scalar | None) -> dict[Scalar, str]:
+    """One readable name for every node, the same in every view: its label, a leaf's symbol,
+    `out` for an unlabelled output (`out` is None when the nodes have none), and v1, v2, ... in
+    topological order for the other results. A label that an earlier node already has gets a
+    suffix (loss, loss_2), so that no two nodes share a name.
 
-    Leaves are named as their closed forms name them, so formulas and closed forms agree.
+    Leaves are named as their closed forms name them, so formulas and closed forms agree. The
+    names that are not labels are defined wherever they are used: see `definitions`.
     """
     from ..symbolic.leaves import leaf_symbol  # sympy: loaded on first use
 
-    names = {node: str(leaf_symbol(node)) if node.op is None else node.label for node in order}
+    names = {node: str(leaf_symbol(node)) for node in order if node.op is None}
     taken = set(names.values())
+    for node in order:
+        if node.op is not None and node.label:
+            name, copy = node.label, 1
+            while name in taken:
+                copy += 1
+                name = f"{node.label}_{copy}"
+            names[node] = name
+            taken.add(name)
+    if out is not None and out not in names and "out" not in taken:
+        names[out] = "out"
+        taken.add("out")
     count = 0
     for node in order:
-        if not names[node]:
+        if node not in names:
             count += 1
             while f"v{count}" in taken:
                 count += 1
             names[node] = f"v{count}"
     return names
+
+
+def is_generated(node: Scalar, names: dict[Scalar, str]) -> bool:
+    """Whether `names` gave this result a name of its own (v1, out, loss_2) rather than its label."""
+    return node.op is not None and names[node] != node.label
+
+
+def definition(node: Scalar, names: dict[Scalar, str]) -> str:
+    """`v1 = tanh(h)`, `v2 = v1 + a`: a result's name and its operation on its inputs' names,
+    the operands in the order the graph holds them (as its steps take them)."""
+    op = _op(node)
+    args = [_operand(i, names) for i in node.inputs]
+    if op.arity == 2:
+        return f"{names[node]} = {args[0]} {op.symbol} {args[1]}"
+    return f"{names[node]} = -{args[0]}" if op.name == "neg" else f"{names[node]} = {op.name}({args[0]})"
+
+
+def definition_latex(node: Scalar, names: dict[Scalar, str]) -> str:
+    """`definition` in LaTeX: `v_{1} = \\operatorname{tanh}\\left(h\\right)`."""
+    op = _op(node)
+    args = [latex_name(names[i]) if isinstance(i, Scalar) else _operand(i, names)
+            for i in node.inputs]
+    if op.arity == 2:
+        x, y = args
+        right = {"*": rf"{x} \cdot {y}", "/": rf"\frac{{{x}}}{{{y}}}", "**": f"{{{x}}}^{{{y}}}"}.get(
+            op.symbol, f"{x} {op.symbol} {y}")
+    else:
+        right = f"-{args[0]}" if op.name == "neg" else rf"\operatorname{{{op.name}}}\left({args[0]}\right)"
+    return f"{latex_name(names[node])} = {right}"
+
+
+def _operand(value, names: dict[Scalar, str]) -> str:
+    """How an operand reads in a definition: a node by name, a constant as written (bracketed
+    when negative, so `x * (-2)` reads one way)."""
+    if isinstance(value, Scalar):
+        return names[value]
+    return f"({value!r})" if value < 0 else repr(value)
 
 
 def derivative_label(top: str, bottom: str, d: str = "d ") -> str:
@@ -67,10 +120,8 @@ def derivative_label(top: str, bottom: str, d: str = "d ") -> str:
 
 def derivative_latex(top: str, bottom: str) -> str:
     """`derivative_label` in LaTeX, a fraction of partials, grouping expressions the same way."""
-    from sympy import Symbol, latex  # sympy: loaded on first use
-
     def tex(name: str) -> str:
-        return group(name, latex(Symbol(name)), r"\left(", r"\right)")
+        return group(name, latex_name(name), r"\left(", r"\right)")
 
     return rf"\frac{{\partial {tex(top)}}}{{\partial {tex(bottom)}}}"
 

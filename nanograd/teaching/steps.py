@@ -3,7 +3,8 @@
 Each step shows what the chain rule does at one node: its gradient (final by then, since every
 node that uses it came earlier), the local derivative for each input, read from the table, and
 the product added to that input's gradient. The arithmetic is `backward()`'s, in its order, so
-running every step leaves the very same gradients.
+running every step leaves the very same gradients as `zero_grad(out); out.backward()`: a lesson
+shows the gradients of this pass, never sums left over from an earlier one.
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from functools import cache
 from typing import Callable, Iterator, NamedTuple
 
 from ..core.scalar import Scalar
-from ..core.walks import gradient_overflow, start_backward
-from .local import local_derivatives, node_names
+from ..core.walks import gradient_overflow, start_backward, zero_grad
+from .local import definition, local_derivatives, node_names
 
 
 class Contribution(NamedTuple):
@@ -36,23 +37,32 @@ class Step(NamedTuple):
     # a call, made once for all steps and only when a step is printed (naming leaves needs sympy)
 
     def __str__(self) -> str:
+        """`step 2: v1 = tanh(h) (tanh), grad 1: h.grad += 1 x 0.42 = +0.42`: the node defined by
+        its operation, its gradient, and what each input's gradient gains."""
         names = self.names()
-        head = f"step {self.number}: {names[self.node]}"
         if self.node.op is None:
-            return f"{head} (leaf), grad {self.grad:.6g}: nothing to pass on"
+            return f"step {self.number}: {names[self.node]} (leaf), grad {self.grad:.6g}: nothing to pass on"
+        seed = " (the seed; every other gradient starts at 0)" if self.number == 1 else ""
         parts = [f"{names[c.input]}.grad += {self.grad:.6g} x {c.local:.6g} = {c.added:+.6g}"
                  for c in self.contributions]
-        return f"{head} ({self.node.op.name}), grad {self.grad:.6g}: " + "; ".join(parts)
+        return (f"step {self.number}: {definition(self.node, names)} ({self.node.op.name}), "
+                f"grad {self.grad:.6g}{seed}: " + "; ".join(parts))
+
+    def __repr__(self) -> str:
+        return f"<S{str(self)[1:]}>"  # <Step 2: v1 = tanh(h) ...>
 
 
 def backward_steps(out: Scalar) -> Iterator[Step]:
     """`backward()` one node at a time, as a generator: each `next()` processes one node.
 
-    The gradients change as you iterate (non-leaf gradients reset at the start, leaf gradients
-    accumulate, as in `backward()`); stopping early leaves them part-way.
+    Every gradient of the graph, leaves included, is set to 0 first (`zero_grad(out)`), so the
+    steps show this pass's gradients even after an earlier `backward()`, and at the end each
+    `.grad` is d out / d node, as `explain(out, wrt=node).total` says. The gradients change as
+    you iterate; stopping early leaves them part-way.
     """
+    zero_grad(out)
     order = start_backward(out)
-    names = cache(lambda: node_names(order))
+    names = cache(lambda: node_names(order, out))
     for number, node in enumerate(reversed(order), 1):
         g = node.grad
         if not -math.inf < g < math.inf:

@@ -1,0 +1,103 @@
+"""Drawings work the way graphviz users expect, with no system Graphviz: the Digraph's pipe,
+render, view and Jupyter display; text that fits its boxes in any monospace font; draw_model
+keeping inputs and neurons in order."""
+from __future__ import annotations
+
+import random
+import re
+import xml.etree.ElementTree as ElementTree
+
+import graphviz
+import pytest
+
+from nanograd import Scalar, draw_dot, draw_model
+from nanograd.nn import MLP
+
+PNG = b"\x89PNG\r\n\x1a\n"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def drawing():
+    a = Scalar(0.5, label="a")
+    out = (a * 3).tanh()
+    out.backward()
+    return draw_dot(out)
+
+
+def test_pipe_render_and_view_without_system_graphviz(tmp_path, monkeypatch):
+    dot = drawing()
+    assert dot.pipe(format="png").startswith(PNG)
+    assert dot.pipe(encoding="utf-8").lstrip().startswith("<?xml")  # its own format: svg
+    written = dot.render(tmp_path / "g", format="png")
+    assert written == str(tmp_path / "g.png") and (tmp_path / "g.png").read_bytes().startswith(PNG)
+    assert (tmp_path / "g").read_text() == dot.source  # the source saved beside, as graphviz does
+    out = dot.render(outfile=tmp_path / "sub" / "x.svg", cleanup=True)
+    assert "<svg" in (tmp_path / "sub" / "x.svg").read_text() and out.endswith("x.svg")
+    assert not (tmp_path / "sub" / "x.gv").exists()
+    opened = []
+    monkeypatch.setattr(type(dot), "_view", lambda self, path, format, quiet: opened.append(path))
+    shown = dot.view(tmp_path / "v")
+    assert opened and str(opened[0]) == shown and shown.endswith(".svg")
+
+
+def test_jupyter_shows_the_format_set_jupyter_format_chose():
+    dot = drawing()
+    assert list(dot._repr_mimebundle_()) == ["image/svg+xml"]
+    old = graphviz.set_jupyter_format("png")
+    try:
+        bundle = dot._repr_mimebundle_()
+        assert list(bundle) == ["image/png"] and bundle["image/png"].startswith(PNG)
+        assert dot._repr_image_jpeg()[:3] == b"\xff\xd8\xff"
+    finally:
+        graphviz.set_jupyter_format(old)
+
+
+def test_text_fits_its_box_in_any_monospace_font():
+    svg = drawing().pipe(encoding="utf-8")
+    root = ElementTree.fromstring(svg)
+    families = {t.get("font-family") for t in root.iter(f"{SVG}text")}
+    assert families == {"Courier,monospace"}
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") != "node" or group.find(f"{SVG}polygon") is None:
+            continue
+        xs = [float(p.split(",")[0]) for p in group.find(f"{SVG}polygon").get("points").split()]
+        width = max(xs) - min(xs)
+        texts = [t.text for t in group.iter(f"{SVG}text")]
+        # every monospace font (Courier New, Liberation Mono, DejaVu Sans Mono) is at most
+        # 0.61 em a character: the texts side by side fit the record
+        assert sum(0.61 * 14 * len(t) for t in texts) < width, (texts, width)
+
+
+def test_draw_model_keeps_inputs_and_neurons_in_order():
+    model = MLP(3, [4, 4, 1], rng=random.Random(1))
+    root = ElementTree.fromstring(draw_model(model).pipe(encoding="utf-8"))
+    where: dict[str, list[float]] = {}
+    for text in root.iter(f"{SVG}text"):
+        found = re.fullmatch(r"(x\d|neuron \d) ?.*", text.text or "")
+        if found:
+            where.setdefault(found.group(1), []).append(float(text.get("y")))
+    for layer in range(2):  # top to bottom: x0, x1, x2; neuron 0 to neuron 3 in each layer
+        ys = [where[f"neuron {j}"][layer] for j in range(4)]
+        assert ys == sorted(ys), ys
+    assert [where[f"x{i}"][0] for i in range(3)] == sorted(where[f"x{i}"][0] for i in range(3))
+    # edges leave a block on its east side and enter the next on its west: none crosses a title
+    assert 'tailport=e' in draw_model(model).source and 'headport=w' in draw_model(model).source
+
+
+def test_a_long_chain_runs_top_down_and_a_huge_graph_draws_its_readable_part():
+    from nanograd import LargeGraphWarning
+    from nanograd.drawing.dot import MAX_NODES
+
+    x = Scalar(0.1, label="x")
+    y = x
+    for _ in range(30):
+        y = (y * 0.9).tanh()
+    assert draw_dot(y).graph_attr["rankdir"] == "TB"  # 60 deep, 1 wide: a column, not a strip
+    assert draw_dot(x * 2 + x.exp()).graph_attr["rankdir"] == "LR"  # a small graph: across
+    model = MLP(2, [16, 16, 1], activation="relu", rng=random.Random(0))
+    from nanograd.losses import hinge_loss
+
+    loss = hinge_loss([model([i / 20, 1 - i / 20]) for i in range(40)], [1, -1] * 20)
+    with pytest.warns(LargeGraphWarning, match="nodes"):
+        dot = draw_dot(loss)
+    assert dot.source.count("shape=record") == MAX_NODES <= 200  # readable, quick to lay out
