@@ -1,18 +1,22 @@
 """nanograd: one graph of Scalars, numeric gradients by backprop and closed forms by symbolic backprop.
 
 This module is the public facade. The layers beneath it, each a package that imports only those
-below it: `core` (the table of operations, Scalar, the walks) <- `symbolic` (closed forms, sympy)
+below it: `core` (the table of operations, Scalar, the walks) <- `compiler` (a graph as
+straight-line code, from the table) <- `symbolic` (closed forms, sympy)
 <- `teaching` (local derivatives, paths, explanations, steps) <- `drawing` (graphviz) <- `nn`
 (modules, losses, optimizers, data) <- `calculus` (reading typed math, checking hand derivatives)
 <- `testing` (hypothesis strategies and oracles) <- `cli`. What needs sympy or graphviz is loaded
 on first use, so numeric work never pays for it.
+
+`compile` here is nanograd's (a graph to code); this module never calls Python's builtin.
 """
 import sys
 from importlib import import_module
 from typing import Any
 
 from .calculus.parse import parse
-from .core import OPS, Op, Scalar, apply, backward, format_tree, topological_order
+from .compiler import CompiledGradient, compile
+from .core import OPS, Op, Scalar, apply, backward, collector_paused, format_tree, topological_order
 from .errors import (
     DivisionByZeroError,
     DomainError,
@@ -66,6 +70,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     *_LAZY, "Scalar", "OPS", "Op", "apply", "backward", "topological_order", "format_tree",
+    "compile", "CompiledGradient", "collector_paused",
     "explain", "backward_steps", "parse", "nn", "losses", "optim", "datasets",
     "NanogradError", "DomainError", "DivisionByZeroError", "NonFiniteError", "ParseError",
     "InputError", "SymbolClashError", "UnsupportedExpressionError", "TooManyPathsError",

@@ -22,6 +22,7 @@ PACKAGE = Path(nanograd.__file__).parent
 MAY_IMPORT = {
     "errors": set(),
     "core": {"errors"},
+    "compiler": {"errors", "core"},
     "symbolic": {"errors", "core"},
     "teaching": {"errors", "core", "symbolic"},
     "drawing": {"errors", "core", "symbolic", "teaching"},
