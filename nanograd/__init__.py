@@ -27,6 +27,7 @@ from .errors import (
     NonFiniteError,
     ParseError,
     RenderError,
+    StructureChangedError,
     SymbolClashError,
     TooManyPathsError,
     UnsupportedExpressionError,
@@ -74,7 +75,7 @@ __all__ = [
     "explain", "backward_steps", "parse", "nn", "losses", "optim", "datasets",
     "NanogradError", "DomainError", "DivisionByZeroError", "NonFiniteError", "ParseError",
     "InputError", "SymbolClashError", "UnsupportedExpressionError", "TooManyPathsError",
-    "RenderError", "GradientCheckError", "LargeGraphWarning",
+    "RenderError", "GradientCheckError", "LargeGraphWarning", "StructureChangedError",
 ]
 
 
