@@ -23,7 +23,7 @@ MAY_IMPORT = {
     "errors": set(),
     "core": {"errors"},
     "compiler": {"errors", "core"},
-    "symbolic": {"errors", "core"},
+    "symbolic": {"errors", "core", "compiler"},
     "teaching": {"errors", "core", "symbolic"},
     "drawing": {"errors", "core", "symbolic", "teaching"},
     "nn": {"errors", "core", "compiler"},
