@@ -96,8 +96,9 @@ class GradientFunction:
     def __call__(self, at: Values | None = None) -> list[float]:
         """The gradients at the graph's current leaf values, or at `at` (a graph or a mapping);
         outside a domain, nanograd's error naming the operation and the node."""
-        args = _as_symbol_values(self.out if at is None else at, self.symbols)
-        return self._compiled(args)[1]
+        if at is None:  # the inputs' current values, read straight from the leaves
+            return self._compiled()[1]
+        return self._compiled(_as_symbol_values(at, self.symbols))[1]
 
 
 def grad_function(out: Scalar, wrt: Sequence[Scalar]) -> GradientFunction:
