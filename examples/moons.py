@@ -3,11 +3,14 @@
 
     python examples/moons.py                          # the demo: 100 points, 100 steps
     python examples/moons.py --steps 3 --out /tmp/m   # a short run
+    python examples/moons.py --eager                  # without compiling the training step
 
 As in micrograd's demo notebook: hinge loss plus 1e-4 L2 on all 100 points at every step, and
 SGD with the learning rate falling linearly from 1.0 to 0.1 over the run; it ends at 100%
-training accuracy. With matplotlib (pip install "nanograd[examples]") it saves the loss curve and
-the decision boundary as PNGs into the --out folder; without it, it says so and only trains.
+training accuracy. The training step is compiled once (nanograd.nn.compile_step) and replayed
+as straight-line code; --eager builds the graph at every step instead, with the same results.
+With matplotlib (pip install "nanograd[examples]") it saves the loss curve and the decision
+boundary as PNGs into the --out folder; without it, it says so and only trains.
 """
 from __future__ import annotations
 
@@ -20,15 +23,15 @@ from pathlib import Path
 from nanograd import Scalar
 from nanograd.datasets import make_moons
 from nanograd.losses import hinge_loss, l2_penalty
-from nanograd.nn import MLP
+from nanograd.nn import MLP, compile_step
 from nanograd.optim import SGD
 
 ALPHA = 1e-4
 
 
-def accuracy(scores: list[Scalar], labels: list[int]) -> float:
+def accuracy(scores: list[float], labels: list[int]) -> float:
     """The share of points on the right side of the boundary (score > 0 means +1)."""
-    return sum((s.data > 0) == (t > 0) for s, t in zip(scores, labels)) / len(labels)
+    return sum((s > 0) == (t > 0) for s, t in zip(scores, labels)) / len(labels)
 
 
 def progress_bar(done: int, total: int, text: str, width: int = 30) -> str:
@@ -36,20 +39,31 @@ def progress_bar(done: int, total: int, text: str, width: int = 30) -> str:
     return f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {text}"
 
 
-def train(model: MLP, X: list[list[float]], y: list[int], steps: int) -> list[float]:
-    """Full-batch training, the demo's loop; returns the loss at each step."""
+def train(model: MLP, X: list[list[float]], y: list[int], steps: int,
+          eager: bool = False) -> list[float]:
+    """Full-batch training, the demo's loop; returns the loss at each step.
+
+    The step is compiled once (`compile_step`): the graph of the loss over all the points is
+    built and traced at the first step and replayed as generated code after that, with the
+    gradients `loss.backward()` gives, bit for bit. `eager=True` builds and backpropagates the
+    graph at every step instead.
+    """
     params = model.parameters()
     optimizer = SGD(params, lr=1.0)
+
+    def loss_and_scores() -> tuple[Scalar, list[Scalar]]:
+        scores = [model(x) for x in X]
+        return hinge_loss(scores, y) + l2_penalty(params, ALPHA), scores
+
+    step = compile_step(loss_and_scores, params, eager=eager)
     losses = []
     for k in range(steps):
-        scores = [model(x) for x in X]
-        loss = hinge_loss(scores, y) + l2_penalty(params, ALPHA)
         optimizer.zero_grad()
-        loss.backward()
+        loss = step()  # fills p.grad, as loss.backward() would
         optimizer.lr = 1.0 - 0.9 * k / steps
         optimizer.step()
-        losses.append(loss.data)
-        bar = progress_bar(k + 1, steps, f"loss {loss.data:.4f}, accuracy {accuracy(scores, y):.0%}")
+        losses.append(loss)
+        bar = progress_bar(k + 1, steps, f"loss {loss:.4f}, accuracy {accuracy(step.values, y):.0%}")
         print(bar, end="", flush=True)
     print()
     return losses
@@ -96,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
     parser.add_argument("--points", type=int, default=100, help="moons points (default 100)")
     parser.add_argument("--seed", type=int, default=1337, help="for the data and the weights")
+    parser.add_argument("--eager", action="store_true",
+                        help="build and backpropagate the graph at every step instead of "
+                             "compiling the step once")
     parser.add_argument("--out", type=Path, default=Path("moons_out"),
                         help="folder for the PNGs, created if needed (default ./moons_out)")
     args = parser.parse_args(argv)
@@ -107,9 +124,9 @@ def main(argv: list[str] | None = None) -> int:
                 rng=random.Random(args.seed))
     print(f"{model}: {len(model.parameters())} parameters, {len(y)} points, {args.steps} steps")
     start = time.perf_counter()
-    losses = train(model, X, y, args.steps)
+    losses = train(model, X, y, args.steps, eager=args.eager)
     seconds = time.perf_counter() - start
-    final = accuracy([model(x) for x in X], y)
+    final = accuracy([model(x).data for x in X], y)
     print(f"time per step: {seconds / args.steps * 1e3:.0f} ms ({args.steps} steps in "
           f"{seconds:.1f} s)")
     print(f"last step's loss {losses[-1]:.4f}; after training, training accuracy {final:.1%}")

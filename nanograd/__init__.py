@@ -1,17 +1,21 @@
 """nanograd: one graph of Scalars, numeric gradients by backprop and closed forms by symbolic backprop.
 
 This module is the public facade. The layers beneath it, each a package that imports only those
-below it: `core` (the table of operations, Scalar, the walks) <- `symbolic` (closed forms, sympy)
+below it: `core` (the table of operations, Scalar, the walks) <- `compiler` (a graph as
+straight-line code, from the table) <- `symbolic` (closed forms, sympy)
 <- `teaching` (local derivatives, paths, explanations, steps) <- `drawing` (graphviz) <- `nn`
 (modules, losses, optimizers, data) <- `calculus` (reading typed math, checking hand derivatives)
 <- `testing` (hypothesis strategies and oracles) <- `cli`. What needs sympy or graphviz is loaded
 on first use, so numeric work never pays for it.
+
+`compile` here is nanograd's (a graph to code); this module never calls Python's builtin.
 """
 import sys
 from importlib import import_module
 from typing import Any
 
 from .calculus.parse import parse
+from .compiler import CompiledGradient, compile
 from .core import (
     OPS,
     Jacobian,
@@ -19,6 +23,7 @@ from .core import (
     Scalar,
     apply,
     backward,
+    collector_paused,
     format_tree,
     grad,
     hessian,
@@ -38,6 +43,7 @@ from .errors import (
     NonFiniteError,
     ParseError,
     RenderError,
+    StructureChangedError,
     SymbolClashError,
     TooManyPathsError,
     UnsupportedExpressionError,
@@ -85,11 +91,12 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     *_LAZY, "Scalar", "OPS", "Op", "apply", "backward", "zero_grad", "topological_order", "format_tree",
+    "compile", "CompiledGradient", "collector_paused",
     "jvp", "jacobian", "Jacobian", "grad", "hessian", "hvp",
     "explain", "backward_steps", "trace", "Trace", "parse", "nn", "losses", "optim", "datasets",
     "NanogradError", "DomainError", "DivisionByZeroError", "NonFiniteError", "ParseError",
     "InputError", "SymbolClashError", "UnsupportedExpressionError", "TooManyPathsError",
-    "RenderError", "GradientCheckError", "LargeGraphWarning",
+    "RenderError", "GradientCheckError", "LargeGraphWarning", "StructureChangedError",
 ]
 
 

@@ -65,6 +65,11 @@ class GradientCheckError(NanogradError, AssertionError):
     """
 
 
+class StructureChangedError(NanogradError, RuntimeError):
+    """A compiled step's function built a graph unlike the one compiled: its structure depends
+    on values, so replaying the traced graph would be silently wrong."""
+
+
 class LargeGraphWarning(UserWarning):
     """A graph had too many nodes to draw whole; the drawing shows those nearest the output."""
 

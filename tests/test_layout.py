@@ -22,13 +22,14 @@ PACKAGE = Path(nanograd.__file__).parent
 MAY_IMPORT = {
     "errors": set(),
     "core": {"errors"},
-    "symbolic": {"errors", "core"},
+    "compiler": {"errors", "core"},
+    "symbolic": {"errors", "core", "compiler"},
     "teaching": {"errors", "core", "symbolic"},
     "drawing": {"errors", "core", "symbolic", "teaching"},
-    "nn": {"errors", "core"},
+    "nn": {"errors", "core", "compiler"},
     "calculus": {"errors", "core", "symbolic", "teaching"},
     "testing": {"errors", "core", "symbolic"},
-    "cli": {"errors", "core", "symbolic", "teaching", "drawing", "nn", "calculus"},
+    "cli": {"errors", "core", "compiler", "symbolic", "teaching", "drawing", "nn", "calculus"},
 }
 # Dependencies heavy enough to load only on first use.
 HEAVY = {"sympy", "graphviz", "matplotlib", "numpy", "mpmath", "hypothesis", "torch", "symengine"}

@@ -592,7 +592,7 @@ def test_compiled_gradients_raise_nanograd_errors_outside_the_domain(at, error):
     x = Scalar(4.0, label="x")
     f = nanograd.grad_function(x.sqrt(), [x])
     assert f() == [0.25]
-    with pytest.raises(error, match="compiled gradients"):
+    with pytest.raises(error, match=r"sqrt\(x = "):  # nanograd's own error, naming op and node
         f({"x": at})
 
 

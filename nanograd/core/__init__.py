@@ -4,6 +4,7 @@ Pure Python with no dependency; every other layer builds on this one and none is
 Besides backprop: forward mode (`jvp`, `jacobian`) and derivatives of derivatives (`grad` with
 `create_graph`, `hessian`, `hvp`), all by the same table.
 """
+from .collector import collector_paused
 from .forward import Jacobian, jacobian, jvp
 from .higher import grad, hessian, hvp
 from .node import Node
@@ -13,5 +14,6 @@ from .scalar_system import SCALAR
 from .text import format_tree
 from .walks import backward, topological_order, zero_grad
 
-__all__ = ["Node", "OPS", "REAL", "SCALAR", "Op", "Scalar", "apply", "format_tree", "backward",
-           "topological_order", "zero_grad", "jvp", "jacobian", "Jacobian", "grad", "hessian", "hvp"]
+__all__ = ["collector_paused", "Node", "OPS", "REAL", "SCALAR", "Op", "Scalar", "apply", "format_tree",
+           "backward", "topological_order", "zero_grad", "jvp", "jacobian", "Jacobian", "grad",
+           "hessian", "hvp"]

@@ -4,11 +4,11 @@ Every walk here is iterative (an explicit stack), so a chain of a million nodes 
 """
 from __future__ import annotations
 
-import gc
 import math
 from typing import TypeVar
 
 from ..errors import NonFiniteError, derivative_error, node_name
+from .collector import pause_collector, resume_collector
 from .node import Node
 from .ops import REAL
 
@@ -46,13 +46,11 @@ def backward(out: Node) -> None:
 
     Non-leaf gradients are recomputed on each call; leaf gradients accumulate, as in PyTorch.
     """
-    gc_was_on = gc.isenabled()
-    gc.disable()  # the walk makes no reference cycles, so the collector would only slow it down
+    pause_collector()  # the walk makes no reference cycles, so the collector would only slow it down
     try:
         _propagate(start_backward(out))
     finally:
-        if gc_was_on:
-            gc.enable()
+        resume_collector()
 
 
 def zero_grad(out: Node) -> None:

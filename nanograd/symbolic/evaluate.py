@@ -1,4 +1,5 @@
-"""Numbers from closed forms: at a graph's current leaf values, compiled with lambdify and cse.
+"""Numbers from closed forms and graphs: closed forms evaluated by nanograd's forward pass,
+gradients by the compiled graph (`grad_function`).
 
 `expr.subs(...)` is never used on big expressions: for the 41 gradients of a small MLP it takes
 tens of seconds where a cse'd lambdify takes milliseconds.
@@ -10,12 +11,14 @@ from typing import Any, Mapping, Sequence, Union
 
 import sympy
 
+from ..compiler import compile
 from ..core.scalar import Scalar
+from ..core.walks import topological_order
 from ..errors import DivisionByZeroError, DomainError, NonFiniteError, UnsupportedExpressionError
 from .algebra import MATH_MODULES
 from .backprop import grad_expr
 from .convert import from_sympy
-from .leaves import leaf_values
+from .leaves import leaf_symbols, leaf_values
 
 Values = Union[Scalar, Mapping[Any, float]]
 
@@ -71,19 +74,31 @@ def evaluate(expr: sympy.Expr, at: Values) -> float:
 
 
 class GradientFunction:
-    """Many gradients of one graph compiled into one function (lambdify with cse)."""
+    """Many gradients of one graph as one fast function of the leaf values: the graph compiled
+    (`nanograd.compile`) with the variable leaves as inputs, so the numbers are backprop's."""
 
     def __init__(self, out: Scalar, wrt: Sequence[Scalar]) -> None:
         self.out = out
         self.wrt = list(wrt)
-        self.exprs = grad_expr(out, wrt=self.wrt)
-        self.symbols = list(leaf_values(out))
-        self._f = sympy.lambdify(self.symbols, self.exprs, modules=MATH_MODULES, cse=True)
+        leaves = leaf_symbols(topological_order(out))
+        variables = [(leaf, s) for leaf, s in leaves.items() if isinstance(s, sympy.Symbol)]
+        self.symbols = [s for _, s in variables]
+        self._compiled = compile(out, [leaf for leaf, _ in variables], wrt=self.wrt)
+        self._exprs: list[sympy.Expr] | None = None
+
+    @property
+    def exprs(self) -> list[sympy.Expr]:
+        """The gradients' closed forms (built on first use: large graphs make large ones)."""
+        if self._exprs is None:
+            self._exprs = grad_expr(self.out, wrt=self.wrt)
+        return self._exprs
 
     def __call__(self, at: Values | None = None) -> list[float]:
-        """The gradients at the graph's current leaf values, or at `at` (a graph or a mapping)."""
-        args = _as_symbol_values(self.out if at is None else at, self.symbols)
-        return _finite(self._f, args, "the compiled gradients")
+        """The gradients at the graph's current leaf values, or at `at` (a graph or a mapping);
+        outside a domain, nanograd's error naming the operation and the node."""
+        if at is None:  # the inputs' current values, read straight from the leaves
+            return self._compiled()[1]
+        return self._compiled(_as_symbol_values(at, self.symbols))[1]
 
 
 def grad_function(out: Scalar, wrt: Sequence[Scalar]) -> GradientFunction:

@@ -1,0 +1,291 @@
+"""From a graph to straight-line code: its forward pass and its reverse pass as Python statements.
+
+The forward pass is the graph in topological order; the reverse pass is `backward()`'s loop
+unrolled: node by node from the output, each input's gradient gains `g * partial`, in the order
+`backward()` adds them, so every sum is the same sum and the result the same to the last bit.
+Values used once are folded into the expression that uses them; nodes that do not depend on
+the inputs are constants (their values when traced); gradients are computed only where they
+reach a node asked for. Any size: a sum takes at most TERMS terms per statement, an
+expression nests at most DEPTH deep, and the statements are cut into functions of CHUNK
+statements (CPython's compiler fails on sums of a few thousand terms and on deep nesting).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from array import array
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..core.node import Node
+from ..core.walks import topological_order
+from .source import Template, constant_text, template
+
+DEPTH = 30  # an inlined expression this deep gets a name of its own
+TERMS = 32  # terms of a sum per statement
+CHUNK = 5000  # statements per compiled function
+_NAME = re.compile(r"\b[vg]\d+\b")  # the generated code's variables: values v<i>, gradients g<i>
+_LABEL = re.compile(r"[\w.\[\] +-]{1,40}", re.ASCII)  # a label safe to show in a comment
+
+
+@dataclass
+class Program:
+    """The generated code, cut into functions `part0(V, G, S)`, ... (V: the inputs' values, G:
+    the starting gradients of `wrt`, S: values passed from one part to the next); the last
+    returns (output value, gradients of wrt, values of also)."""
+
+    parts: list[str]
+    slots: int
+    order: list[Node]  # the traced graph, for an eager rerun
+
+
+def _atomic(text: str) -> bool:
+    return text.isidentifier() or text.replace(".", "", 1).isdigit()
+
+
+def _literal(value: float) -> str:
+    text = repr(value)
+    return f"({text})" if text[0] == "-" else text
+
+
+def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
+             also: Sequence[Node] = ()) -> Program:
+    """The program computing out's value, d out / d w for w in `wrt`, and the values of `also`,
+    as functions of the values of `inputs` (leaves; every other leaf is a constant)."""
+    order = topological_order(out)
+    n = len(order)
+    index = {id(node): i for i, node in enumerate(order)}
+    input_at = {index[id(leaf)]: k for k, leaf in enumerate(inputs) if id(leaf) in index}
+    wrt_at: dict[int, int] = {}
+    for k, node in enumerate(wrt):
+        if id(node) in index:
+            wrt_at.setdefault(index[id(node)], k)
+
+    # Pass 1, in topological order: operands, which nodes depend on an input (live) and which
+    # lie on a path to a node of `wrt` (need a gradient), and each node's template.
+    ia = array("q", [-1]) * n
+    ib = array("q", [-1]) * n
+    live = bytearray(n)
+    need = bytearray(n)
+    temps: list[Template | None] = [None] * n
+    is_node = isinstance
+    for i, node in enumerate(order):
+        op = node.op
+        if op is None:
+            live[i] = i in input_at
+            need[i] = i in wrt_at
+            continue
+        a, b = node._a, node._b
+        a_node = is_node(a, Node)
+        b_node = op.arity == 2 and is_node(b, Node)
+        lv = nd = 0
+        if a_node:
+            j = ia[i] = index[id(a)]
+            lv, nd = live[j], need[j]
+        if b_node:
+            j = ib[i] = index[id(b)]
+            lv, nd = lv or live[j], nd or need[j]
+        live[i] = lv
+        need[i] = nd or i in wrt_at
+        temps[i] = template(op, a, b, a_node, b_node)
+
+    # Pass 2: how often each value is read, forward and backward.
+    uses = array("q", [0]) * n
+    named = {n - 1, *(index[id(node)] for node in also if id(node) in index)}
+    for i in named:
+        uses[i] += 2  # returned: a name of its own
+    for i in range(n):
+        t = temps[i]
+        if t is None:
+            continue
+        ja, jb = ia[i], ib[i]
+        if live[i]:
+            fa, fb = t.forward_uses
+            if ja >= 0:
+                uses[ja] += fa
+            if jb >= 0:
+                uses[jb] += fb
+        if need[i]:
+            for j, (ux, uy, uz, _) in zip((ja, jb), t.contribution_uses):
+                if j >= 0 and need[j]:
+                    if ja >= 0:
+                        uses[ja] += ux
+                    if jb >= 0:
+                        uses[jb] += uy
+                    uses[i] += uz
+
+    # Pass 3: the forward statements.
+    lines: list[str] = ["# forward pass"]
+    emit = lines.append
+    val: list[str | None] = [None] * n
+    depth = bytearray(n)
+    for i, node in enumerate(order):
+        if not live[i]:
+            val[i] = _literal(node.data)
+            continue
+        t = temps[i]
+        if t is None:
+            label = node.label
+            comment = f"  # {label}" if label and _LABEL.fullmatch(label) else ""
+            emit(f"v{i} = V[{input_at[i]}]{comment}")
+            val[i] = f"v{i}"
+            continue
+        ja, jb = ia[i], ib[i]
+        sa = val[ja] if ja >= 0 else constant_text(node._a)
+        sb = val[jb] if jb >= 0 else "" if node._b is None else constant_text(node._b)
+        d = 1 + max(depth[ja] if ja >= 0 else 0, depth[jb] if jb >= 0 else 0)
+        text = t.forward.format(sa, sb, "", "", sa, sb)
+        if uses[i] == 1 and d < DEPTH:
+            val[i] = f"({text})"
+            depth[i] = d
+        else:
+            emit(f"v{i} = {text}")
+            val[i] = f"v{i}"
+        fa, fb = t.forward_uses
+        if ja >= 0 and uses[ja] == 1 and fa:
+            val[ja] = None  # folded into this node's expression: no longer needed
+        if jb >= 0 and uses[jb] == 1 and fb:
+            val[jb] = None
+
+    # Pass 4: the reverse pass, node by node from the output as backward() goes.
+    emit("# reverse pass")
+    pend: dict[int, list[str]] = {}
+    pdepth: dict[int, int] = {}
+    flushed: set[int] = set()
+    grad_text: dict[int, str] = {}  # the gradients returned
+
+    def base(j: int) -> str | None:
+        if j in flushed:
+            return f"g{j}"
+        if temps[j] is None:
+            return f"G[{wrt_at[j]}]"  # a leaf accumulates onto its gradient, as in backward()
+        return "0.0" if j in wrt_at else None  # a non-leaf restarts from 0.0
+
+    def flush(j: int) -> None:
+        start = base(j)
+        terms = pend.pop(j)
+        pdepth.pop(j)
+        emit(f"g{j} = {' + '.join([start, *terms] if start else terms)}")
+        flushed.add(j)
+
+    if need[n - 1]:
+        pend[n - 1] = ["1.0"]
+        pdepth[n - 1] = 0
+    for i in range(n - 1, -1, -1):
+        if not need[i]:
+            continue
+        t = temps[i]
+        if i in pend:
+            start = base(i)
+            terms = pend.pop(i)
+            gd = pdepth.pop(i) + len(terms)
+            text = " + ".join([start, *terms] if start else terms)
+        else:  # its terms went out in an earlier statement (or, for a leaf, there were none)
+            gd, text = 0, f"g{i}" if i in flushed else base(i) or "0.0"
+        if t is None:
+            if text != f"g{i}":
+                emit(f"g{i} = {text}")
+            grad_text[i] = f"g{i}"
+            continue
+        ja, jb = ia[i], ib[i]
+        targets = [(j, c, u) for j, c, u in zip((ja, jb), t.contributions, t.contribution_uses)
+                   if j >= 0 and need[j] and c is not None]
+        reads = sum(u[3] for _, _, u in targets)
+        if _atomic(text):
+            gtext, gd = text, 0
+        elif i in wrt_at or reads > 1 or gd >= DEPTH:
+            if text != f"g{i}":
+                emit(f"g{i} = {text}")
+            gtext, gd = f"g{i}", 0
+        else:
+            gtext = f"({text})"
+        if i in wrt_at:
+            grad_text[i] = gtext
+        if not targets:
+            continue
+        node = order[i]
+        sa = val[ja] if ja >= 0 else constant_text(node._a)
+        sb = val[jb] if jb >= 0 else "" if node._b is None else constant_text(node._b)
+        da = depth[ja] if ja >= 0 else 0
+        db = depth[jb] if jb >= 0 else 0
+        args = (sa, sb, val[i], gtext, sa, sb)
+        for j, c, (ux, uy, uz, ug) in targets:
+            d = 2 + max(gd if ug else 0, da if ux else 0, db if uy else 0, depth[i] if uz else 0)
+            if gtext == "1.0" and c.startswith("{3} * "):  # the seed: 1.0 * p is p, exactly
+                c = c[6:]
+            term = c.format(*args)
+            terms_j = pend.setdefault(j, [])
+            terms_j.append(term)
+            pdepth[j] = dj = max(pdepth.get(j, 0), d)
+            if len(terms_j) >= TERMS or dj + len(terms_j) >= DEPTH:
+                flush(j)
+
+    # The return: out's value, the gradients asked for, and the values of `also`.
+    grads = []
+    for k, node in enumerate(wrt):  # a node outside the graph keeps its gradient, as in backward()
+        at = index.get(id(node))
+        grads.append(f"G[{k}]" if at is None else grad_text[at])
+    extra = [val[index[id(node)]] if id(node) in index else "None" for node in also]
+    emit(f"return {val[n - 1]}, ({''.join(g + ', ' for g in grads)}), "
+         f"({''.join(str(e) + ', ' for e in extra)})")
+    parts, slots = _cut(lines)
+    return Program(parts, slots, order)
+
+
+def _cut(lines: list[str]) -> tuple[list[str], int]:
+    """The statements as functions of at most CHUNK statements; a variable read in a later
+    function is passed on through the list S."""
+    chunks = [lines[k:k + CHUNK] for k in range(0, len(lines), CHUNK)]
+    if len(chunks) == 1:
+        return [_function("part0", chunks[0])], 0
+    assigned = [{line.split(" = ", 1)[0] for line in chunk if not line.startswith(("#", "return"))}
+                for chunk in chunks]
+    used = [set(_NAME.findall("\n".join(chunk))) for chunk in chunks]
+    stores: list[set[str]] = [set() for _ in chunks]
+    later: set[str] = set()
+    for k in range(len(chunks) - 1, -1, -1):
+        stores[k] = assigned[k] & later
+        later |= used[k]
+    slot: dict[str, int] = {}
+    defined: set[str] = set()
+    parts = []
+    for k, chunk in enumerate(chunks):
+        loads = sorted(used[k] & defined)
+        for name in stores[k]:
+            slot.setdefault(name, len(slot))
+        body = [f"{name} = S[{slot[name]}]" for name in loads] + chunk
+        body += [f"S[{slot[name]}] = {name}" for name in sorted(stores[k])]
+        parts.append(_function(f"part{k}", body))
+        defined |= assigned[k]
+    return parts, len(slot)
+
+
+def _function(name: str, body: list[str]) -> str:
+    return f"def {name}(V, G, S):\n    " + "\n    ".join(body) + "\n"
+
+
+def signature(order: Sequence[Node], inputs: Sequence[Node],
+              leaf_values: dict[int, float] | None = None) -> str:
+    """A digest of a graph (its topological order) as compiled: its operations, how they connect,
+    its constants, and the values of the leaves that are not inputs (`leaf_values` by position,
+    else their current `.data`). Two graphs with one digest compute the same."""
+    index = {id(node): i for i, node in enumerate(order)}
+    input_at = {id(leaf): k for k, leaf in enumerate(inputs)}
+    digest = hashlib.sha256()
+    words: list[str] = []
+    for i, node in enumerate(order):
+        op = node.op
+        if op is None:
+            k = input_at.get(id(node))
+            value = node.data if leaf_values is None else leaf_values.get(i)
+            words.append(f"in{k}" if k is not None else f"leaf{value!r}")
+        else:
+            words.append(op.name)
+            for operand in node.inputs:
+                words.append(f"@{index[id(operand)]}" if isinstance(operand, Node)
+                             else f"{type(operand).__name__}{operand!r}")
+        if len(words) > 4096:
+            digest.update(" ".join(words).encode())
+            words.clear()
+    digest.update(" ".join(words).encode())
+    return digest.hexdigest()

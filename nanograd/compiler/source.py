@@ -1,0 +1,203 @@
+"""The table's third number system: values that are Python source text.
+
+The table's rules are written once over a number system `m` (`REAL`: floats; sympy: closed
+forms). Run over `SOURCE`, a rule returns the code that computes it: `x * y` gives the text
+`{0} * {1}`, `m.tanh(x)` gives `tanh({0})`, a call to REAL's own `tanh` by name. So compiled
+code performs the very operations the numeric backprop performs, in the same order, and a row
+added to the table (with its functions added to `REAL`) compiles with no edit here.
+
+A rule that branches on a value (`0 if y == 0 else ...`) cannot be written out as text: its
+text is a call of the rule itself over REAL (`R3(REAL, {0}, {1}, {2})`), still the table's rule.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from numbers import Real
+from typing import Any, Callable
+
+from ..core.ops import REAL, Op
+
+# Python's precedence, loosest to tightest, as far as the rules need it.
+SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
+# Placeholders: the inputs x and y, the output z and the gradient g arriving at the node.
+X, Y, Z, G = "{0}", "{1}", "{2}", "{3}"
+
+
+class _ValueDependent(Exception):
+    """A rule asked for the truth of a value that is only known when the code runs.
+
+    Internal to this module: caught where templates are made (so not a NanogradError)."""
+
+
+class Source:
+    """A Python expression, with the precedence of its outermost operator."""
+
+    __slots__ = ("text", "precedence")
+
+    def __init__(self, text: str, precedence: int = ATOM) -> None:
+        self.text = text
+        self.precedence = precedence
+
+    def _binary(self, symbol: str, precedence: int, other: Any, reflected: bool) -> Source:
+        left, right = (lift(other), self) if reflected else (self, lift(other))
+        # Left-associative: a left operand as loose as the operator keeps its meaning unwrapped,
+        # a right one does not (`a - (b - c)`). `**` binds to the right, and its base must not
+        # be a unary minus (`-x ** 2` is `-(x ** 2)`).
+        if symbol == "**":
+            return Source(f"{left.wrapped(ATOM)} ** {right.wrapped(UNARY)}", POWER)
+        return Source(f"{left.wrapped(precedence)} {symbol} {right.wrapped(precedence + 1)}",
+                      precedence)
+
+    def wrapped(self, at_least: int) -> str:
+        """The text, in parentheses unless it binds at least as tightly as `at_least`."""
+        return self.text if self.precedence >= at_least else f"({self.text})"
+
+    def __add__(self, other): return self._binary("+", SUM, other, False)
+    def __radd__(self, other): return self._binary("+", SUM, other, True)
+    def __sub__(self, other): return self._binary("-", SUM, other, False)
+    def __rsub__(self, other): return self._binary("-", SUM, other, True)
+    def __mul__(self, other): return self._binary("*", PRODUCT, other, False)
+    def __rmul__(self, other): return self._binary("*", PRODUCT, other, True)
+    def __truediv__(self, other): return self._binary("/", PRODUCT, other, False)
+    def __rtruediv__(self, other): return self._binary("/", PRODUCT, other, True)
+    def __pow__(self, other): return self._binary("**", POWER, other, False)
+    def __rpow__(self, other): return self._binary("**", POWER, other, True)
+
+    def __neg__(self) -> Source:
+        return Source(f"-{self.wrapped(UNARY)}", UNARY)
+
+    def __pos__(self) -> Source:
+        return self
+
+    def _branch(self, *_: Any) -> bool:
+        raise _ValueDependent(self.text)
+
+    __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _branch
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return f"Source({self.text!r})"
+
+
+def literal(value: Any) -> Source:
+    """A number as exact source: ints and floats by repr (which round-trips), Fractions as a call."""
+    if type(value) is Fraction:
+        return Source(repr(value), ATOM)
+    if type(value) is bool or not isinstance(value, Real) or type(value) not in (int, float):
+        raise TypeError(f"a constant of type {type(value).__name__} has no exact source: {value!r}")
+    text = repr(value)
+    return Source(text, UNARY if text.startswith("-") else ATOM)
+
+
+def lift(value: Any) -> Source:
+    return value if isinstance(value, Source) else literal(value)
+
+
+class _SourceNumbers:
+    """`m` for the rules: every name REAL has, as code that calls (or reads) REAL's by name."""
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(REAL, name)  # an AttributeError names what the table asked for
+        if callable(real):
+            return lambda *args: Source(f"{name}({', '.join(lift(a).text for a in args)})", ATOM)
+        return Source(name, ATOM)
+
+
+SOURCE = _SourceNumbers()
+
+# The rules compiled code calls by name when their text depends on values (see the module doc).
+RULES: dict[str, Callable] = {}
+_rule_names: dict[Callable, str] = {}
+_counter = itertools.count()
+_RULE_CALL = re.compile(r"\bR\d+\(REAL")
+
+
+def _rule_call(rule: Callable, args: tuple) -> Source:
+    name = _rule_names.get(rule)
+    if name is None:
+        name = _rule_names.setdefault(rule, f"R{next(_counter)}")
+        RULES[name] = rule
+    return Source(f"{name}(REAL, {', '.join(lift(a).text for a in args)})", ATOM)
+
+
+def _run(rule: Callable, args: tuple) -> Source:
+    try:
+        return lift(rule(SOURCE, *args))
+    except _ValueDependent:
+        return _rule_call(rule, args)
+
+
+@dataclass(frozen=True)
+class Template:
+    """One row of the table, as text for one arrangement of node operands and constants.
+
+    `forward` holds X (and Y) where node operands go, A (and B) where constants go;
+    `contributions[i]` is `g * partial_i`, what backprop adds to input i's gradient (None where
+    input i is a constant), holding X, Y, A, B, Z and G. Filled in with `str.format`.
+    """
+
+    forward: str
+    contributions: tuple[str | None, ...]
+    forward_uses: tuple[int, int] = (0, 0)  # how often X and Y appear in `forward`
+    contribution_uses: tuple[tuple[int, int, int, int], ...] = ()  # X, Y, Z, G in each (0s if None)
+    branches: bool = False  # a rule branched on a value, so its text calls the rule
+
+    def __post_init__(self) -> None:
+        texts = [self.forward, *(c for c in self.contributions if c)]
+        object.__setattr__(self, "branches", any(_RULE_CALL.search(t) for t in texts))
+        counts = tuple((0, 0, 0, 0) if c is None else tuple(c.count(p) for p in (X, Y, Z, G))
+                       for c in self.contributions)
+        object.__setattr__(self, "forward_uses", (self.forward.count(X), self.forward.count(Y)))
+        object.__setattr__(self, "contribution_uses", counts)
+
+
+_templates: dict[tuple, Template] = {}
+A, B = "{4}", "{5}"  # placeholders for constant operands, where the rules do not branch on them
+
+
+def template(op: Op, a: Any, b: Any, a_is_node: bool, b_is_node: bool) -> Template:
+    """The template of `op` on operands `a` (and `b`): node operands become placeholders X and
+    Y, constants the placeholders A and B; but where a rule branches on a constant (pow's slope
+    is 0 for y == 0), the constant's exact value is written in, so the cache keys on it."""
+    key: tuple = (op, a_is_node, b_is_node)
+    found = _templates.get(key)
+    if found is None:
+        found = _templates[key] = _make(op, Source(X) if a_is_node else Source(A),
+                                        Source(Y) if b_is_node else Source(B), op.arity)
+    if not found.branches or (a_is_node and (b_is_node or op.arity == 1)):
+        return found
+    key = (op, a_is_node or (type(a), repr(a)), b_is_node or (type(b), repr(b)))  # -0.0 is not 0.0
+    found = _templates.get(key)
+    if found is None:
+        found = _templates[key] = _make(op, Source(X) if a_is_node else a,
+                                        Source(Y) if b_is_node else b, op.arity)
+    return found
+
+
+def constant_text(value: Any) -> str:
+    """A constant operand as the text that fills A or B."""
+    text = literal(value).text
+    return f"({text})" if text[0] == "-" else text
+
+
+def _make(op: Op, x: Any, y: Any, arity: int) -> Template:
+    args = (x,) if arity == 1 else (x, y)
+    nodes = [isinstance(v, Source) and v.text in (X, Y) for v in args]
+    forward = _run(op.forward, args).text
+    contributions = tuple(
+        _contribution(_run(partial, (*args, Source(Z)))) if is_node else None
+        for partial, is_node in zip(op.partials, nodes))
+    return Template(forward, contributions)
+
+
+def _contribution(partial: Source) -> str:
+    """`g * partial`, as backprop multiplies; times 1 and times -1 written as what they are
+    exactly in floating point (g and -g)."""
+    if partial.text in ("1", "1.0"):
+        return G
+    if partial.text in ("-1", "-1.0"):
+        return f"-{G}"
+    return (Source(G) * partial).text

@@ -1,0 +1,199 @@
+"""nanograd.compile: generated code from the table, bit-identical to eager backward()."""
+from __future__ import annotations
+
+import math
+import random
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import nanograd
+from nanograd import Scalar
+from nanograd.compiler import compile
+from nanograd.compiler import generate as generating
+from nanograd.core.ops import OPS, REAL
+from nanograd.testing.strategies import graphs
+
+
+def eager(out: Scalar, wrt: list[Scalar]) -> tuple[float, list[float]]:
+    for node in wrt:
+        node.grad = 0.0
+    out.backward()
+    return out.data, [node.grad for node in wrt]
+
+
+def same(x: float, y: float) -> bool:
+    """Bit for bit, the sign of zero included."""
+    return x == y and math.copysign(1.0, x) == math.copysign(1.0, y)
+
+
+def assert_identical(got: tuple[float, list[float]], expected: tuple[float, list[float]]) -> None:
+    assert same(got[0], expected[0]), (got[0], expected[0])
+    assert len(got[1]) == len(expected[1])
+    for g, e in zip(got[1], expected[1]):
+        assert same(g, e), (got[1], expected[1])
+
+
+@given(graphs(max_steps=25))
+def test_random_graphs_compile_to_the_same_bits(graph):
+    f = compile(graph.out, graph.leaves)
+    expected = eager(graph.out, graph.leaves)
+    assert_identical(f(), expected)
+
+
+@given(graphs(max_steps=25), st.integers(0, 10 ** 6))
+def test_gradients_at_every_node_and_new_values_agree_with_eager(graph, seed):
+    """Intermediate nodes as wrt; then new leaf values: the same result as a fresh eager graph,
+    or the same nanograd error."""
+    rng = random.Random(seed)
+    wrt = graph.leaves + rng.sample(graph.nodes, min(3, len(graph.nodes)))
+    f = compile(graph.out, graph.leaves, wrt=wrt)
+    assert_identical(f(), eager(graph.out, wrt))
+    values = [v + rng.choice([0.0, 0.001, -0.25]) for v in graph.values]
+    index = {id(n): k for k, n in enumerate(graph.nodes)}
+    try:
+        _, nodes = graph.build(values)
+        expected = eager(nodes[-1], [nodes[index[id(n)]] for n in wrt])
+    except nanograd.NanogradError as error:
+        with pytest.raises(type(error), match=re.escape(str(error))):
+            f(values)
+    else:
+        assert_identical(f(values), expected)
+
+
+def mlp_step_graph(n_points: int = 12, seed: int = 0):
+    rng = random.Random(seed)
+    model = nanograd.nn.MLP(2, [8, 8, 1], activation="relu", out_activation=None, rng=rng)
+    X = [[Scalar(rng.uniform(-1.5, 1.5)), Scalar(rng.uniform(-1, 1))] for _ in range(n_points)]
+    y = [rng.choice([-1, 1]) for _ in range(n_points)]
+
+    def loss() -> Scalar:
+        scores = [model(x) for x in X]
+        return (nanograd.losses.hinge_loss(scores, y)
+                + nanograd.losses.l2_penalty(model.parameters(), 1e-4))
+
+    return model, loss
+
+
+def test_thirty_training_steps_are_bit_identical():
+    model_a, loss_a = mlp_step_graph(seed=1)
+    model_b, loss_b = mlp_step_graph(seed=1)
+    params_a, params_b = model_a.parameters(), model_b.parameters()
+    f = compile(loss_b(), params_b)
+    for k in range(30):
+        lr = 0.5 - 0.01 * k
+        la = loss_a()
+        for p in params_a:
+            p.grad = 0.0
+        la.backward()
+        for p in params_b:
+            p.grad = 0.0
+        lb = f.backward()
+        assert same(lb, la.data)
+        for pa, pb in zip(params_a, params_b):
+            assert same(pa.grad, pb.grad)
+            pa.data -= lr * pa.grad
+            pb.data -= lr * pb.grad
+
+
+def test_in_place_accumulates_onto_leaf_gradients_like_backward():
+    a, b = Scalar(0.3, label="a"), Scalar(-1.2, label="b")
+    out = (a * b).sin() + a.exp()
+    f = compile(out, [a, b])
+    a.grad, b.grad = 0.5, -0.25
+    value = f.backward()
+    got = (a.grad, b.grad)
+    a.grad, b.grad = 0.5, -0.25
+    out.backward()
+    assert value == out.data and got == (a.grad, b.grad)
+
+
+def test_the_source_is_readable_code_of_the_table():
+    a, b = Scalar(0.5, label="a"), Scalar(2.0, label="b")
+    f = compile((a * b).tanh() + a / b, [a, b])
+    assert "tanh(" in f.source and "# reverse pass" in f.source and "# a" in f.source
+    assert "def part0(V, G, S):" in f.source
+    # no rule is written again: every function the code calls is REAL's, looked up by name
+    called = set(re.findall(r"([A-Za-z_]\w*)\(", f.source)) - {"part0"}
+    assert called <= set(vars(REAL))
+
+
+def test_generated_names_cannot_collide_with_the_number_system():
+    for name in vars(REAL):
+        assert not re.fullmatch(r"[vgR]\d+|[VGS]|REAL|Fraction|part\d+", name), name
+
+
+def test_every_row_compiles_with_node_and_constant_operands():
+    """A row added to the table compiles without an edit to the compiler (values from the
+    row's own safe ranges)."""
+    for op in OPS.values():
+        points = [lo + 0.37 * (hi - lo) for lo, hi in (ranges[0] for ranges in op.safe)]
+        for constant_at in ([None] if op.arity == 1 else [None, 0, 1]):
+            leaves = [Scalar(v, label=f"x{k}") for k, v in enumerate(points)]
+            operands = [points[k] if k == constant_at else leaves[k] for k in range(op.arity)]
+            out = nanograd.apply(op, *operands).exp()
+            wrt = [leaf for k, leaf in enumerate(leaves) if k != constant_at]
+            f = compile(out, wrt)
+            assert_identical(f(), eager(out, wrt))
+
+
+def test_errors_are_nanograds_own_naming_the_operation_and_node():
+    x = Scalar(4.0, label="x")
+    y = (x - 1).log()
+    y.label = "y"
+    f = compile(y * 2, [x])
+    with pytest.raises(nanograd.DomainError, match=r"log\(.*outside the domain"):
+        f([0.5])
+    z = Scalar(1.0, label="z")
+    f = compile((z * 1e100) * (z * 1e100), [z])
+    with pytest.raises(nanograd.NonFiniteError, match="mul"):
+        f([1e110])
+
+
+def test_a_long_sum_and_a_deep_chain_compile():
+    xs = [Scalar(0.001 * k) for k in range(5000)]
+    total = sum(xs[1:], xs[0])
+    f = compile(total * total, xs[:3])
+    assert_identical(f(), eager(total * total, xs[:3]))
+    x = Scalar(0.5)
+    y = x
+    for k in range(20_000):
+        y = y.sin() if k % 2 else y * 1.0001
+    f = compile(y, [x])
+    assert len(f.parts) > 1
+    assert_identical(f(), eager(y, [x]))
+
+
+def test_a_hundred_thousand_nodes_compile_in_parts(monkeypatch):
+    monkeypatch.setattr(generating, "CHUNK", 2000)
+    rng = random.Random(3)
+    params = [Scalar(rng.uniform(-1, 1)) for _ in range(50)]
+    terms = []
+    for k in range(25_000):
+        p, q = params[k % 50], params[(7 * k) % 50]
+        terms.append((p * rng.uniform(-1, 1) + q).tanh())
+    out = sum(terms[1:], terms[0])
+    f = compile(out, params)
+    assert len(f.parts) > 10
+    assert_identical(f(), eager(out, params))
+
+
+def test_the_signature_tells_a_different_graph():
+    a = Scalar(0.5, label="a")
+    f = compile(a.exp() * 3, [a])
+    assert f.matches(a.exp() * 3)
+    assert not f.matches(a.exp() * 4)
+    assert not f.matches(a.sin() * 3)
+    assert not f.matches(Scalar(0.5).exp() * 3)  # a leaf that is not the input
+
+
+def test_inputs_must_be_distinct_leaves():
+    a = Scalar(0.5)
+    with pytest.raises(nanograd.InputError, match="not a leaf"):
+        compile(a * 2, [a * 2])
+    with pytest.raises(nanograd.InputError, match="twice"):
+        compile(a * 2, [a, a])
+    with pytest.raises(nanograd.InputError, match="finite"):
+        compile(a * 2, [a])([math.inf])
