@@ -40,9 +40,11 @@ class Limits:
 
 LIMITS = Limits()
 
-# The callable names: every unary op of the table but neg (written `-`), and ln for log.
+# The callable names: every unary op of the table but neg (written `-`), under its name and its
+# aliases (ln for log, arcsin for asin, ...).
 FUNCTIONS: dict[str, str] = {
-    **{name: name for name, op in OPS.items() if op.arity == 1 and name != "neg"}, "ln": "log"}
+    alias: name for name, op in OPS.items() if op.arity == 1 and name != "neg"
+    for alias in (name, *op.aliases)}
 CONSTANTS: dict[str, tuple[float, str]] = {"pi": (math.pi, "pi"), "e": (math.e, "E")}  # sympy's names
 # The table's rules over exact rationals, for constants worked out while parsing.
 _RATIONAL = SimpleNamespace(pow=lambda x, y: x ** y)
