@@ -275,7 +275,9 @@ def test_every_op_grad_expr_matches_sympy_diff_and_numeric_grad(case_id, op, bui
     if not _kinked(op):  # smooth ops: the two derivatives are the same function
         expr, leaves, grads = exprs
         for leaf, s in leaves.items():
-            assert sympy.simplify(grads[leaf] - sympy.diff(expr, s)) == 0, case_id
+            # off x = 0, where cbrt's slope is infinite: sympy.diff of its sign(x) adds a DiracDelta
+            oracle = sympy.diff(expr, s).replace(sympy.DiracDelta, lambda *args: 0)
+            assert sympy.simplify(grads[leaf] - oracle) == 0, case_id
 
 
 def test_the_table_cases_cover_every_op():

@@ -223,7 +223,9 @@ def test_forward_and_backward_never_import_sympy():
         out = a
         for name, op in nanograd.OPS.items():
             if op.arity == 1:
-                out = out + getattr(b, name)()
+                lo, hi = op.safe[0][-1]  # 1.9 is outside the domain of asin, atanh, ...
+                arg = b if lo <= 1.9 <= hi else a
+                out = out + getattr(arg, name)()
         out = (out * a - b / 2 + a ** 2 + 2 ** b) ** 2
         out.backward()
         m = worked_example()

@@ -45,9 +45,11 @@ class Limits:
 
 LIMITS = Limits()
 
-# The callable names: every unary op of the table but neg (written `-`), and ln for log.
+# The callable names: every unary op of the table but neg (written `-`), under its name and its
+# aliases (ln for log, arcsin for asin, ...).
 FUNCTIONS: dict[str, str] = {
-    **{name: name for name, op in OPS.items() if op.arity == 1 and name != "neg"}, "ln": "log"}
+    alias: name for name, op in OPS.items() if op.arity == 1 and name != "neg"
+    for alias in (name, *op.aliases)}
 CONSTANTS: dict[str, tuple[float, str]] = {"pi": (math.pi, "pi"), "e": (math.e, "E")}  # sympy's names
 # The table's rules over exact rationals, for constants worked out while parsing.
 _RATIONAL = SimpleNamespace(pow=lambda x, y: x ** y)
@@ -409,7 +411,7 @@ class _Parser:
         return tree
 
     def logarithm(self, arg: Tree, base: Tree, start: int, end: int) -> Tree:
-        """log_b(x). Bases 2, 10 and e are rows of the table; any other is log(x)/log(b)."""
+        """log_b(x): the table's log2, log10 and log for bases 2, 10 and e; logb for any other."""
         if base.kind == "number" and (base.value <= 0 or base.value == 1):
             raise self.error(f"a logarithm's base is positive and not 1, not {base.value}",
                              base.start, base.end)
@@ -417,8 +419,7 @@ class _Parser:
             return self.combine(f"log{base.value}", (arg,), start, end)
         if base.kind == "constant" and base.value == "e":
             return self.combine("log", (arg,), start, end)
-        return self.combine("div", (self.combine("log", (arg,), start, end),
-                                    self.combine("log", (base,), base.start, base.end)), start, end)
+        return self.combine("logb", (arg, base), start, end)
 
     def root(self, arg: Tree, index: Tree, start: int, end: int) -> Tree:
         """\\sqrt[n]{x}: sqrt for n = 2, the table's real cube root for n = 3 where it has one,

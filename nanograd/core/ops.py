@@ -21,6 +21,13 @@ Ranges = tuple[tuple[float, float], ...]  # a union of closed intervals
 REALS: Ranges = ((-3.0, 3.0),)
 POSITIVE: Ranges = ((0.25, 4.0),)
 NONZERO: Ranges = ((-3.0, -0.25), (0.25, 3.0))
+# The poles and edges of the functions below too, where slopes grow without bound: each range
+# keeps an op's slope within about 4, as log's at 0.25, so chains of them stay well conditioned.
+OPEN_UNIT: Ranges = ((-0.8, 0.8),)  # inside (-1, 1): asin, acos, atanh
+QUARTER_TURN: Ranges = ((-1.0, 1.0),)  # between the poles of tan and sec at -pi/2 and pi/2
+HALF_TURN: Ranges = ((-2.6, -0.5), (0.5, 2.6))  # between the poles of cot and csc at -pi, 0, pi
+AWAY_FROM_ZERO: Ranges = ((-3.0, -0.5), (0.5, 3.0))  # the pole of coth and csch at 0
+BASES: Ranges = ((0.25, 0.5), (2.0, 4.0))  # a logarithm's base, away from 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +40,7 @@ class Op:
     partials: tuple[Callable, ...]  # one per input: (m, *inputs, output) -> d output / d input
     domain: str = "all reals"  # where the op and its derivatives are defined, for messages
     safe: tuple[Ranges, ...] = ()  # per input, where to sample values (REALS for each if empty)
+    aliases: tuple[str, ...] = ()  # other names users type for it (arcsin for asin)
     arity: int = field(init=False)  # a field, not a property: the backward loop reads it per node
 
     def __post_init__(self) -> None:
@@ -62,11 +70,37 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _sech(x: float) -> float:
+    e = math.exp(-abs(x))  # 1 / cosh(x) would overflow at |x| > 710, where sech is nearly 0
+    return 2.0 * e / (1.0 + e * e)
+
+
+def _csch(x: float) -> float:
+    # 1 / sinh(x) overflows as _sech would; expm1 keeps the small |x| accurate
+    e = math.exp(-abs(x))
+    return math.copysign(2.0 * e / -math.expm1(-2.0 * abs(x)), x)  # ZeroDivisionError at 0
+
+
+def _cbrt(x: float) -> float:
+    """The real cube root (math.cbrt is Python 3.11+): x ** (1/3), then one Newton step, written
+    so that no cube underflows for tiny x, to land on 2.0 for 8 and -2.0 for -8."""
+    a = abs(x)
+    if a == 0.0:
+        return x
+    y = a ** (1.0 / 3.0)
+    y -= (y - a / (y * y)) / 3.0
+    return math.copysign(y, x)
+
+
 # The real numbers as the rules see them. math raises ValueError or OverflowError on bad input
 # (never returns nan), which the engine turns into errors that name the operation and the node.
 REAL = SimpleNamespace(
     exp=math.exp, log=math.log, log10=math.log10, log2=math.log2, sqrt=math.sqrt,
-    tanh=math.tanh, sin=math.sin, cos=math.cos, abs=abs, pow=_pow,
+    tanh=math.tanh, sin=math.sin, cos=math.cos, abs=abs, pow=_pow, hypot=math.hypot,
+    tan=math.tan, cot=lambda x: math.cos(x) / math.sin(x), sec=lambda x: 1.0 / math.cos(x),
+    csc=lambda x: 1.0 / math.sin(x), asin=math.asin, acos=math.acos, atan=math.atan,
+    sinh=math.sinh, cosh=math.cosh, coth=lambda x: 1.0 / math.tanh(x), sech=_sech, csch=_csch,
+    asinh=math.asinh, acosh=math.acosh, atanh=math.atanh, cbrt=_cbrt,
     sigmoid=_sigmoid, relu=_relu,
     heaviside=lambda x: 1.0 if x > 0.0 else 0.0,  # relu'(x): 0 at the kink, as in PyTorch
     sign=lambda x: float((x > 0.0) - (x < 0.0)),  # abs'(x): 0 at the kink, as in PyTorch
@@ -85,19 +119,60 @@ OPS: dict[str, Op] = {op.name: op for op in (
        "x > 0; or y an integer (y > 0 when x = 0) if y is a constant", (POSITIVE, REALS)),
     Op("neg", "-", lambda m, x: -x, (lambda m, x, z: -1,)),
     Op("exp", "exp", lambda m, x: m.exp(x), (lambda m, x, z: z,)),
-    Op("log", "log", lambda m, x: m.log(x), (lambda m, x, z: 1 / x,), "x > 0", (POSITIVE,)),
+    Op("log", "log", lambda m, x: m.log(x), (lambda m, x, z: 1 / x,), "x > 0", (POSITIVE,),
+       ("ln",)),
     Op("log10", "log10", lambda m, x: m.log10(x), (lambda m, x, z: 1 / (x * m.LN10),), "x > 0",
        (POSITIVE,)),
     Op("log2", "log2", lambda m, x: m.log2(x), (lambda m, x, z: 1 / (x * m.LN2),), "x > 0",
        (POSITIVE,)),
+    # log to a base y: a binary row, so a constant base stays exact as in x ** 2
+    Op("logb", "logb", lambda m, x, y: m.log(x) / m.log(y),
+       (lambda m, x, y, z: 1 / (x * m.log(y)), lambda m, x, y, z: -z / (y * m.log(y))),
+       "x > 0; base y > 0 and y != 1", (POSITIVE, BASES)),
     Op("sqrt", "sqrt", lambda m, x: m.sqrt(x), (lambda m, x, z: 1 / (2 * z),),
        "x >= 0 (x > 0 for the derivative)", (POSITIVE,)),
+    # z / (3 x) is 1 / (3 z**2), and is a division by zero at 0, where the slope is infinite
+    Op("cbrt", "cbrt", lambda m, x: m.cbrt(x), (lambda m, x, z: z / (3 * x),),
+       "all reals (x != 0 for the derivative)", (NONZERO,)),
     Op("tanh", "tanh", lambda m, x: m.tanh(x), (lambda m, x, z: 1 - z * z,)),
     Op("sigmoid", "sigmoid", lambda m, x: m.sigmoid(x), (lambda m, x, z: z * (1 - z),)),
     Op("relu", "relu", lambda m, x: m.relu(x), (lambda m, x, z: m.heaviside(x),), "kink at x = 0",
        (NONZERO,)),
     Op("sin", "sin", lambda m, x: m.sin(x), (lambda m, x, z: m.cos(x),)),
     Op("cos", "cos", lambda m, x: m.cos(x), (lambda m, x, z: -m.sin(x),)),
+    Op("tan", "tan", lambda m, x: m.tan(x), (lambda m, x, z: 1 + z * z,),
+       "x not an odd multiple of pi/2", (QUARTER_TURN,)),
+    Op("cot", "cot", lambda m, x: m.cot(x), (lambda m, x, z: -(1 + z * z),),
+       "x not a multiple of pi", (HALF_TURN,)),
+    Op("sec", "sec", lambda m, x: m.sec(x), (lambda m, x, z: z * m.tan(x),),
+       "x not an odd multiple of pi/2", (QUARTER_TURN,)),
+    Op("csc", "csc", lambda m, x: m.csc(x), (lambda m, x, z: -z * m.cot(x),),
+       "x not a multiple of pi", (HALF_TURN,)),
+    # (1 - x)(1 + x), not 1 - x**2: accurate near +-1, where 1 - x**2 cancels
+    Op("asin", "asin", lambda m, x: m.asin(x), (lambda m, x, z: 1 / m.sqrt((1 - x) * (1 + x)),),
+       "-1 <= x <= 1 (-1 < x < 1 for the derivative)", (OPEN_UNIT,), ("arcsin",)),
+    Op("acos", "acos", lambda m, x: m.acos(x),
+       (lambda m, x, z: -1 / m.sqrt((1 - x) * (1 + x)),),
+       "-1 <= x <= 1 (-1 < x < 1 for the derivative)", (OPEN_UNIT,), ("arccos",)),
+    Op("atan", "atan", lambda m, x: m.atan(x), (lambda m, x, z: 1 / (1 + x * x),),
+       aliases=("arctan",)),
+    Op("sinh", "sinh", lambda m, x: m.sinh(x), (lambda m, x, z: m.cosh(x),)),
+    Op("cosh", "cosh", lambda m, x: m.cosh(x), (lambda m, x, z: m.sinh(x),)),
+    # -csch**2, not 1 - coth**2, which cancels to 0.0 for x > 19
+    Op("coth", "coth", lambda m, x: m.coth(x), (lambda m, x, z: -m.csch(x) ** 2,), "x != 0",
+       (AWAY_FROM_ZERO,)),
+    Op("sech", "sech", lambda m, x: m.sech(x), (lambda m, x, z: -z * m.tanh(x),)),
+    Op("csch", "csch", lambda m, x: m.csch(x), (lambda m, x, z: -z * m.coth(x),), "x != 0",
+       (AWAY_FROM_ZERO,)),
+    # hypot(1, x) is sqrt(1 + x**2) without overflow for large x
+    Op("asinh", "asinh", lambda m, x: m.asinh(x), (lambda m, x, z: 1 / m.hypot(1, x),),
+       aliases=("arsinh", "arcsinh")),
+    # sqrt(x - 1) sqrt(x + 1): sympy's own form, accurate near 1 and no overflow for large x
+    Op("acosh", "acosh", lambda m, x: m.acosh(x),
+       (lambda m, x, z: 1 / (m.sqrt(x - 1) * m.sqrt(x + 1)),),
+       "x >= 1 (x > 1 for the derivative)", (((1.25, 4.0),),), ("arcosh", "arccosh")),
+    Op("atanh", "atanh", lambda m, x: m.atanh(x), (lambda m, x, z: 1 / ((1 - x) * (1 + x)),),
+       "-1 < x < 1", (OPEN_UNIT,), ("artanh", "arctanh")),
     Op("abs", "abs", lambda m, x: m.abs(x), (lambda m, x, z: m.sign(x),), "kink at x = 0",
        (NONZERO,)),
     # relu' and abs' as ops of their own, so that a first derivative is itself a graph

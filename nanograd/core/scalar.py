@@ -29,7 +29,7 @@ class Scalar(Node):
     expr: Any  # the closed form (sympy): a property the facade adds, so core imports no sympy
 
     if TYPE_CHECKING:  # the methods the table adds below, as a type checker sees them
-        def __getattr__(self, name: str) -> Callable[[], Scalar]: ...
+        def __getattr__(self, name: str) -> Callable[..., Scalar]: ...
         def __neg__(self) -> Scalar: ...
         def __abs__(self) -> Scalar: ...
 
@@ -160,18 +160,31 @@ def apply(op: Op, *operands: Any) -> Scalar:
 
 
 def _method(op: Op):
-    def method(self: Scalar) -> Scalar:
-        return _unary(op, self)
+    if op.arity == 1:
+        def method(self: Scalar) -> Scalar:
+            return _unary(op, self)
+    else:
+        def method(self: Scalar, other: Any) -> Scalar:  # type: ignore[misc]
+            return apply(op, self, other)
 
     method.__name__ = method.__qualname__ = op.name
-    method.__doc__ = f"{op.name}(self) as a new node of the graph (domain: {op.domain})."
+    method.__doc__ = f"{op.name}(self{', other' * (op.arity - 1)}) as a new node of the graph " \
+                     f"(domain: {op.domain})."
     return method
 
 
-# Every unary op of the table is a method, so adding a row adds the method too.
+def _log(self: Scalar, base: Any = None) -> Scalar:
+    """log(self) as a new node; with a base, log to that base (as math.log(x, base))."""
+    return _unary(_LOG, self) if base is None else apply(_LOGB, self, base)
+
+
+# Every row of the table that no operator reaches is a method, under its name and its aliases,
+# so adding a row adds the method too.
+_LOG, _LOGB = OPS["log"], OPS["logb"]
 for _op in OPS.values():
-    if _op.arity == 1:
-        setattr(Scalar, _op.name, _method(_op))
-# Python's operators, and `ln`: the name in the earlier pure-Python nanograd.
-for _alias, _name in (("__neg__", "neg"), ("__abs__", "abs"), ("ln", "log")):
+    if _op not in (_ADD, _SUB, _MUL, _DIV, _POW):
+        for _name in (_op.name, *_op.aliases):
+            setattr(Scalar, _name, _log if _op is _LOG else _method(_op))
+# Python's operators.
+for _alias, _name in (("__neg__", "neg"), ("__abs__", "abs")):
     setattr(Scalar, _alias, getattr(Scalar, _name))

@@ -4,12 +4,22 @@ from __future__ import annotations
 from fractions import Fraction
 from types import SimpleNamespace
 
+import mpmath
 import sympy
+
+from ..core.ops import REAL
 
 # The symbolic twin of `nanograd.ops.REAL`: the same names, as sympy functions.
 SYMBOLIC = SimpleNamespace(
     exp=sympy.exp, log=sympy.log, sqrt=sympy.sqrt, tanh=sympy.tanh, sin=sympy.sin,
     cos=sympy.cos, abs=sympy.Abs, sign=sympy.sign, pow=lambda x, y: x ** y,
+    hypot=lambda x, y: sympy.sqrt(x ** 2 + y ** 2), tan=sympy.tan, cot=sympy.cot, sec=sympy.sec,
+    csc=sympy.csc, asin=sympy.asin, acos=sympy.acos, atan=sympy.atan, sinh=sympy.sinh,
+    cosh=sympy.cosh, coth=sympy.coth, sech=sympy.sech, csch=sympy.csch, asinh=sympy.asinh,
+    acosh=sympy.acosh, atanh=sympy.atanh,
+    # the real cube root, whatever sympy knows of x (sympy.cbrt(-8) is complex, and real_root
+    # is a Piecewise unless x is known to be real)
+    cbrt=lambda x: sympy.sign(x) * sympy.Abs(x) ** sympy.Rational(1, 3),
     log10=lambda x: sympy.log(x, 10), log2=lambda x: sympy.log(x, 2),
     sigmoid=lambda x: 1 / (1 + sympy.exp(-x)),
     relu=lambda x: sympy.Max(0, x),
@@ -24,11 +34,15 @@ def _heaviside(x, h0=0.5):
     return 1 if x > 0 else 0 if x < 0 else h0
 
 
-# lambdify's modules for the functions of the table's closed forms that math and mpmath lack.
+# lambdify's modules for the functions of the table's closed forms that math and mpmath lack,
+# and for those sympy's printers would otherwise rewrite in exponentials of complex numbers.
+_RECIPROCALS = ("cot", "sec", "csc", "coth", "sech", "csch")
 MATH_MODULES = [{"Heaviside": lambda x, h0=0.5: float(_heaviside(x, h0)),
-                 "sign": lambda x: float((x > 0) - (x < 0)), "Max": max, "Min": min, "Abs": abs},
+                 "sign": lambda x: float((x > 0) - (x < 0)), "Max": max, "Min": min, "Abs": abs,
+                 **{name: getattr(REAL, name) for name in _RECIPROCALS}},
                 "math"]
-MPMATH_MODULES: list = [{"Heaviside": _heaviside, "Max": max, "Min": min}, "mpmath"]
+MPMATH_MODULES: list = [{"Heaviside": _heaviside, "Max": max, "Min": min,
+                         **{name: getattr(mpmath, name) for name in _RECIPROCALS}}, "mpmath"]
 
 
 def constant(value: int | float | Fraction) -> sympy.Expr:

@@ -122,27 +122,41 @@ def _constant(e: sympy.Basic) -> Any:
 
 
 def _plan_mul(e: sympy.Mul) -> Plan:
-    """x*y/z as multiplications over one division, so quotients read as quotients."""
+    """x*y/z as multiplications over one division, so quotients read as quotients; sympy's
+    log(x)/log(b) as a logarithm to base b, and its Abs(x)**(1/3)*sign(x) as cbrt(x)."""
     coeff, factors = e.as_coeff_mul()
     top, bottom = (int(coeff.p), int(coeff.q)) if coeff.is_Rational else (float(coeff), 1)
     num = [f for f in factors if not _is_reciprocal(f)]
     den = [1 / f for f in factors if _is_reciprocal(f)]
-    for base, method in ((10, "log10"), (2, "log2")):  # sympy writes log(x, 10) as log(x)/log(10)
-        if (top, bottom) == (1, 1) and len(num) == 1 and num[0].func is sympy.log \
-                and den == [sympy.log(base)]:
-            return [num[0].args[0]], lambda xs, method=method: getattr(xs[0], method)()
+    if (top, bottom) == (1, 1) and len(num) == 1 and len(den) == 1 \
+            and num[0].func is sympy.log and den[0].func is sympy.log:
+        return _plan_log(num[0].args[0], den[0].args[0])
+    roots = [f.base.args[0] for f in num if f.is_Pow and f.exp == sympy.Rational(1, 3)
+             and f.base.func is sympy.Abs and sympy.sign(f.base.args[0]) in num]
+    num = [f for f in num if not any(f in (sympy.Abs(r) ** sympy.Rational(1, 3), sympy.sign(r))
+                                     for r in roots)]
+    count = len(roots) + len(num)
 
     def combine(xs: list) -> Any:
-        result = reduce(operator.mul, xs[:len(num)]) if num else top
-        if num and top == -1:
+        factors = [x.cbrt() for x in xs[:len(roots)]] + xs[len(roots):count]
+        result = reduce(operator.mul, factors) if factors else top
+        if factors and top == -1:
             result = -result
-        elif num and top != 1:
+        elif factors and top != 1:
             result = top * result
         if bottom != 1 or den:
-            result = result / reduce(operator.mul, xs[len(num):], bottom) if den else result / bottom
+            result = result / reduce(operator.mul, xs[count:], bottom) if den else result / bottom
         return result
 
-    return num + den, combine
+    return roots + num + den, combine
+
+
+def _plan_log(x: sympy.Basic, base: sympy.Basic) -> Plan:
+    """log(x)/log(base): the rows log10 and log2 for their bases, else logb."""
+    for number, method in ((10, "log10"), (2, "log2")):
+        if base == number:
+            return [x], lambda xs, method=method: getattr(xs[0], method)()
+    return [x, base], lambda xs: apply(OPS["logb"], *xs)
 
 
 def _is_reciprocal(f: sympy.Basic) -> bool:
