@@ -24,6 +24,7 @@ from .errors import (
     ParseError,
     RenderError,
     SymbolClashError,
+    TimeBudgetError,
     TooManyPathsError,
     UnsupportedExpressionError,
 )
@@ -69,7 +70,7 @@ __all__ = [
     "explain", "backward_steps", "parse", "nn", "losses", "optim", "datasets",
     "NanogradError", "DomainError", "DivisionByZeroError", "NonFiniteError", "ParseError",
     "InputError", "SymbolClashError", "UnsupportedExpressionError", "TooManyPathsError",
-    "RenderError", "GradientCheckError", "LargeGraphWarning",
+    "RenderError", "GradientCheckError", "TimeBudgetError", "LargeGraphWarning",
 ]
 
 

@@ -65,6 +65,11 @@ class GradientCheckError(NanogradError, AssertionError):
     """
 
 
+class TimeBudgetError(NanogradError, TimeoutError):
+    """The work did not finish within the time it was given (`timeout=`, the CLI's --timeout):
+    the input is too large for it. The message says what was being done and what to try."""
+
+
 class LargeGraphWarning(UserWarning):
     """A graph had too many nodes to draw whole; the drawing shows those nearest the output."""
 

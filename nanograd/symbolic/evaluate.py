@@ -6,16 +6,19 @@ tens of seconds where a cse'd lambdify takes milliseconds.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any, Mapping, Sequence, Union
 
 import sympy
 
+from ..core.budget import within
 from ..core.scalar import Scalar
 from ..errors import DivisionByZeroError, DomainError, NonFiniteError, UnsupportedExpressionError
-from .algebra import MATH_MODULES
+from .algebra import MATH_MODULES, constant
 from .backprop import grad_expr
 from .convert import from_sympy
 from .leaves import leaf_values
+from .precise import real_value
 
 Values = Union[Scalar, Mapping[Any, float]]
 
@@ -53,21 +56,26 @@ def _finite(f, args: list[float], what: str) -> list[float]:
     return numbers
 
 
-def evaluate(expr: sympy.Expr, at: Values) -> float:
+def evaluate(expr: sympy.Expr | int | float | Fraction, at: Values, timeout: float | None = None) -> float:
     """The value of a closed form at the current leaf values of graph `at` (or at a mapping).
 
     Computed by nanograd's own forward pass over `from_sympy(expr)`: iterative, so any depth
     works, and a value outside a domain is reported as the operation that fails. Functions that
-    are not in the table (gamma, say) are left to lambdify.
+    are not in the table (gamma, say) are evaluated by mpmath, in the reals. Text is refused:
+    read it with `nanograd.parse(text).sympy()`, which runs nothing it reads. `timeout`
+    (seconds) bounds the time: past it, TimeBudgetError.
     """
-    expr = sympy.sympify(expr)
+    if isinstance(expr, (int, float, Fraction)) and not isinstance(expr, bool):
+        expr = constant(expr)
+    if not isinstance(expr, sympy.Basic):
+        raise TypeError(f"evaluate takes a sympy expression or a number, not {type(expr).__name__}"
+                        + ("; read text with nanograd.parse(text).sympy()" if isinstance(expr, str) else ""))
     values = leaf_values(at) if isinstance(at, Scalar) else at
-    try:
-        return from_sympy(expr, values)[0].data
-    except UnsupportedExpressionError:
-        symbols = sorted(expr.free_symbols, key=lambda s: s.name)
-        f = sympy.lambdify(symbols, expr, modules=MATH_MODULES)
-        return _finite(f, _as_symbol_values(values, symbols), f"evaluate({expr})")[0]
+    with within(timeout):
+        try:
+            return from_sympy(expr, values)[0].data
+        except UnsupportedExpressionError:
+            return float(real_value(expr, values))
 
 
 class GradientFunction:
