@@ -17,14 +17,14 @@ from typing import Callable, Iterator, Sequence, Union
 import mpmath
 import sympy
 
-from ..core.budget import check, in_worker, within
+from ..core.budget import check, in_worker, remaining, within
 from ..core.scalar import Scalar, apply
 from ..core.walks import topological_order
 from ..errors import DomainError, NanogradError, TimeBudgetError
 from ..symbolic import evaluate, grad_expr
 from ..symbolic.backprop import SMALL, tree_size
 from ..symbolic.leaves import leaf_symbols
-from ..symbolic.precise import real_value
+from ..symbolic.precise import check_finite_real, real_value
 from .parse import Expression, parse
 
 POINTS = 30  # agreeing points that make a numeric verdict
@@ -140,7 +140,11 @@ def claim_form(expression: Expression) -> sympy.Expr:
     from sympy.core.parameters import evaluate as sympy_evaluation  # sympy: loaded with this module
 
     with sympy_evaluation(tree_size(expression.tree, SMALL) <= SMALL):
-        return expression.sympy()
+        try:
+            return expression.sympy()
+        except (ArithmeticError, ValueError, TypeError) as error:  # sympy's, on relu(log(0))
+            raise DomainError(f"the claim {expression.text} has no finite real closed form: "
+                              f"{error}") from None
 
 
 def _symbols_in(expr: sympy.Basic) -> set[sympy.Symbol]:
@@ -167,6 +171,7 @@ def _as_expression(claim: Claim, variables: dict[str, sympy.Symbol]) -> sympy.Ex
     else:
         raise TypeError(f"the claim must be a sympy expression, a string or a number, "
                         f"not {type(claim).__name__}")
+    check_finite_real(expr, "the claim")
     free = _symbols_in(expr)
     unknown = sorted({s.name for s in free} - set(variables))
     if unknown:
@@ -251,6 +256,9 @@ def _is_zero(derivative: sympy.Expr, claim: sympy.Expr, seconds: float) -> bool:
     """simplify(derivative - claim) == 0, or False when it has not finished within `seconds`
     (or the caller's budget, if sooner). Run in a worker process that is stopped at the
     deadline: no signal, no timer, so it holds on any thread."""
+    left = remaining()
+    if left is not None:  # a third of a caller's budget at most: the verdict must still be written
+        seconds = min(seconds, left / 3)
     try:
         with within(seconds):
             return in_worker(_simplifies_to_zero, derivative, claim, doing="simplify", deep=True)

@@ -11,7 +11,12 @@ from ..errors import InputError, NanogradError, ParseError
 
 def read_expression(text: str, what: str) -> Expression:
     if text == "-":  # read no more than the parser would accept, and one character to refuse
-        text = sys.stdin.read(LIMITS.length + 1).strip()
+        if sys.stdin is None:
+            raise InputError(f"cannot read {what} from standard input: it is closed")
+        try:
+            text = sys.stdin.read(LIMITS.length + 1).strip()
+        except (OSError, ValueError, UnicodeDecodeError) as error:
+            raise InputError(f"cannot read {what} from standard input: {error}") from None
     try:
         return parse(text)
     except ParseError as error:

@@ -53,7 +53,7 @@ def check(doing: str) -> None:
 
 def out_of_time(doing: str) -> TimeBudgetError:
     return TimeBudgetError(f"{doing} did not finish within the time budget: the work is too large "
-                           "for it (a larger timeout may do, or a smaller expression)")
+                           "for it")
 
 
 def in_worker(function: Callable[..., Any], *args: Any, doing: str, deep: bool = False) -> Any:

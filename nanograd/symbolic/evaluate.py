@@ -18,7 +18,7 @@ from .algebra import MATH_MODULES, constant
 from .backprop import grad_expr
 from .convert import from_sympy
 from .leaves import leaf_values
-from .precise import real_value
+from .precise import check_finite_real, real_value
 
 Values = Union[Scalar, Mapping[Any, float]]
 
@@ -72,6 +72,7 @@ def evaluate(expr: sympy.Expr | int | float | Fraction, at: Values, timeout: flo
                         + ("; read text with nanograd.parse(text).sympy()" if isinstance(expr, str) else ""))
     values = leaf_values(at) if isinstance(at, Scalar) else at
     with within(timeout):
+        check_finite_real(expr, "evaluate: the closed form")
         try:
             return from_sympy(expr, values)[0].data
         except UnsupportedExpressionError:

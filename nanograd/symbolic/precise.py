@@ -29,12 +29,31 @@ _SPECIAL: dict[str, Any] = {
 }
 
 
+def check_finite_real(expr: sympy.Basic, what: str) -> None:
+    """Raise DomainError if `expr` holds an infinity, nan or the imaginary unit: exact arithmetic
+    can reach them (log(0) is zoo, sqrt(-1) is I) where no real number is meant."""
+    seen, stack = set(), [expr]
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if e.is_Atom and (e in _NOT_FINITE_REAL or e.is_Number and not e.is_finite):
+            raise DomainError(f"{what} is {_short(expr)}: it contains {e}, not a finite real number "
+                              "(exact arithmetic reached log(0), a division by zero or a square root "
+                              "of a negative)")
+        stack.extend(e.args)
+
+
 def _function(expr: sympy.Basic) -> Any:
     name = type(expr).__name__
     f = _SPECIAL.get(name) or getattr(mpmath, name.lower(), None)
     if f is None or not callable(f):
         raise UnsupportedExpressionError(f"no numeric form for {name} (in {_short(expr)})")
     return f
+
+
+_NOT_FINITE_REAL = {sympy.zoo, sympy.oo, -sympy.oo, sympy.nan, sympy.I}
 
 
 def _short(expr: sympy.Basic) -> str:
