@@ -45,6 +45,7 @@ from .errors import (
     RenderError,
     StructureChangedError,
     SymbolClashError,
+    TimeBudgetError,
     TooManyPathsError,
     UnsupportedExpressionError,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "NanogradError", "DomainError", "DivisionByZeroError", "NonFiniteError", "ParseError",
     "InputError", "SymbolClashError", "UnsupportedExpressionError", "TooManyPathsError",
     "RenderError", "GradientCheckError", "LargeGraphWarning", "StructureChangedError",
+    "TimeBudgetError",
 ]
 
 

@@ -70,6 +70,11 @@ class StructureChangedError(NanogradError, RuntimeError):
     on values, so replaying the traced graph would be silently wrong."""
 
 
+class TimeBudgetError(NanogradError, TimeoutError):
+    """The work did not finish within the time it was given (`timeout=`, the CLI's --timeout):
+    the input is too large for it. The message says what was being done and what to try."""
+
+
 class LargeGraphWarning(UserWarning):
     """A graph had too many nodes to draw whole; the drawing shows those nearest the output."""
 

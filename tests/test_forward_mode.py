@@ -8,6 +8,7 @@ import math
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
+from torch_counterparts import torch_ops
 
 import nanograd
 from nanograd import (
@@ -197,19 +198,24 @@ class TorchSystem:
 
     def __init__(self, torch) -> None:
         self.torch = torch
+        self.counterparts = torch_ops(torch)  # the definitions of those torch has no function for
 
     def __getattr__(self, name: str):
         if name == "heaviside":
             return lambda x: (x > 0).to(self.torch.float64)
         value = getattr(REAL, name)
-        return getattr(self.torch, name) if callable(value) else value
+        if not callable(value):
+            return value
+        return getattr(self.torch, name, None) or self.counterparts[name]
 
 
 def _torch_graph(graph, system, leaves):
+    """The graph over torch tensors; constants as tensors too, since torch's functions (log for
+    logb's constant base) take no floats."""
     nodes = list(leaves)
     for step in graph.steps:
-        args = [o.constant if o.node is None else nodes[o.node] + o.shift if o.shift else nodes[o.node]
-                for o in step.operands]
+        args = [system.torch.tensor(o.constant, dtype=system.torch.float64) if o.node is None
+                else nodes[o.node] + o.shift if o.shift else nodes[o.node] for o in step.operands]
         nodes.append(step.op.forward(system, *args))
     return nodes[-1]
 

@@ -15,6 +15,7 @@ import mpmath
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from torch_counterparts import torch_ops
 
 import nanograd
 from nanograd import OPS, NanogradError, Op, Scalar, topological_order
@@ -414,25 +415,6 @@ def test_composite_gradient_property(x, y):
 
 # -- PyTorch as an independent oracle (optional) ------------------------------------------------
 
-def _torch_ops(torch):
-    return {
-        "add": operator.add, "sub": operator.sub, "mul": operator.mul,
-        "div": operator.truediv, "pow": operator.pow, "neg": operator.neg,
-        "exp": torch.exp, "log": torch.log, "log10": torch.log10, "log2": torch.log2,
-        "sqrt": torch.sqrt, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,
-        "sin": torch.sin, "cos": torch.cos, "abs": torch.abs, "sign": torch.sign,
-        "tan": torch.tan, "asin": torch.asin, "acos": torch.acos, "atan": torch.atan,
-        "sinh": torch.sinh, "cosh": torch.cosh, "asinh": torch.asinh, "acosh": torch.acosh,
-        "atanh": torch.atanh,
-        # torch has no function of these: their definitions, differentiated by torch
-        "cot": lambda x: 1 / torch.tan(x), "sec": lambda x: 1 / torch.cos(x),
-        "csc": lambda x: 1 / torch.sin(x), "coth": lambda x: 1 / torch.tanh(x),
-        "sech": lambda x: 1 / torch.cosh(x), "csch": lambda x: 1 / torch.sinh(x),
-        "cbrt": lambda x: torch.sign(x) * torch.abs(x) ** (1 / 3),
-        "logb": lambda x, y: torch.log(x) / torch.log(y),
-    }
-
-
 @pytest.mark.parametrize("x, y", [(0.7, 1.3), (2.2, 0.4)])
 def test_composite_against_torch(x, y):
     torch = pytest.importorskip("torch")
@@ -451,7 +433,7 @@ def test_composite_against_torch(x, y):
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_each_op_against_torch_including_kinks(name):
     torch = pytest.importorskip("torch")
-    fn = _torch_ops(torch).get(name)
+    fn = torch_ops(torch).get(name)
     if fn is None:
         pytest.skip(f"no torch counterpart with a gradient for {name!r}")
     points = ([(x,) for x in UNARY_POINTS + (0.0,)] if OPS[name].arity == 1

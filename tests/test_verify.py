@@ -10,6 +10,7 @@ import math
 import pytest
 import sympy
 
+import nanograd
 import nanograd.calculus.verification as verify_module
 from nanograd import DomainError, Scalar
 from nanograd.calculus.parse import parse
@@ -138,3 +139,55 @@ def test_sample_points_are_the_same_on_every_run_and_short_to_type():
     assert all(float(f"{v:.4g}") == v for p in first for v in p.values())
     sizes = [abs(v) for p in first for v in p.values()]
     assert max(sizes) > 10 > min(sizes)
+
+
+# -- never a false verdict ------------------------------------------------------------------
+
+def test_a_right_claim_where_the_graph_cancels_badly_is_right():
+    # 1 - tanh(x) cancels at x = 16.68: backprop in floats is off by 0.8 %, and 30 digits are
+    # not enough either; the second look raises its precision until the two agree
+    out, leaves = graph("(1+tanh(x))/(1-tanh(x))", x=16.68)
+    result = verify(out, wrt=leaves["x"], claim="2*exp(2*x)")
+    assert result.ok, str(result)
+    # and a claim off by one part in 10**9 there is still refused, at that point or another
+    assert not verify(out, wrt=leaves["x"], claim="2*exp(2*x)*(1 + 1/10**9) + 1/10**6").ok
+
+
+# Right claims written with functions that are not operations of nanograd's table (sympy's own
+# sech, csch, cosh, ...), at negative x: the claim must be worth what it computes in the reals,
+# as the graph is, never what a rewriting through exp and log (x**2 -> exp(2*log(x))) computes.
+# One line per case: extend with any (expression, claim) pair.
+FOREIGN_CLAIMS = [
+    ("2/(exp(x)+exp(-x))", lambda x: -sympy.sech(x) * sympy.tanh(x)),
+    ("x**2*tanh(x)", lambda x: 2 * x * sympy.tanh(x) + x ** 2 * sympy.sech(x) ** 2),
+    ("x**3*(exp(x)+exp(-x))/2", lambda x: 3 * x ** 2 * sympy.cosh(x) + x ** 3 * sympy.sinh(x)),
+    ("x**2/(exp(x)-exp(-x))", lambda x: x * sympy.csch(x) * (2 - x * sympy.coth(x)) / 2),
+]
+
+
+@pytest.mark.parametrize("text, claim", FOREIGN_CLAIMS)
+def test_claims_in_functions_outside_the_table_are_evaluated_in_the_reals(text, claim, monkeypatch):
+    monkeypatch.setattr(verify_module, "SIMPLIFY_SECONDS", 1e-6)  # only the points decide
+    out, leaves = graph(text, x=-1.7)
+    result = verify(out, wrt=leaves["x"], claim=claim(x_))
+    assert result.ok and result.points == POINTS, str(result)
+    # the claim's value at a negative point, against sympy's own 30-digit evaluation
+    assert math.isclose(nanograd.evaluate(claim(x_), {"x": -1.7}),
+                        float(claim(x_).evalf(30, subs={x_: sympy.Rational(-17, 10)})), rel_tol=1e-12)
+
+
+def test_a_claim_that_holds_in_the_complex_numbers_only_is_undefined():
+    # x**(1/3) of a negative x: a complex principal root, not a real number
+    assert nanograd.evaluate(sympy.cosh(x_) * x_ ** sympy.Rational(1, 3), {"x": 8.0}) > 0
+    with pytest.raises(DomainError):
+        nanograd.evaluate(sympy.cosh(x_) * x_ ** sympy.Rational(1, 3), {"x": -8.0})
+
+
+def test_a_graph_of_300_operations_is_verified():
+    x = Scalar(0.3, label="x")
+    y = x
+    for i in range(300):
+        y = (y * 1.001).sin() if i % 2 else y + x
+    claim = nanograd.grad_expr(y, wrt=x)  # (sympy.diff itself recurses too deep on this one)
+    assert verify(y, x, claim, timeout=60).ok
+    assert not verify(y, x, claim * 1.001, timeout=60).ok

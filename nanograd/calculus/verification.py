@@ -11,30 +11,32 @@ import itertools
 import math
 import numbers
 import random
-import signal
-import threading
 from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence, Union
 
 import mpmath
 import sympy
 
+from ..core.budget import check, in_worker, remaining, within
 from ..core.scalar import Scalar, apply
 from ..core.walks import topological_order
-from ..errors import DomainError, NanogradError
+from ..errors import DomainError, NanogradError, TimeBudgetError
 from ..symbolic import evaluate, grad_expr
-from ..symbolic.algebra import MPMATH_MODULES
+from ..symbolic.backprop import SMALL, tree_size
 from ..symbolic.leaves import leaf_symbols
+from ..symbolic.precise import check_finite_real, real_value
 from .diagnosis import Diagnosis, diagnose
-from .parse import parse
+from .parse import Expression, parse
 
 POINTS = 30  # agreeing points that make a numeric verdict
 ATTEMPTS = 400  # random points tried at most, inside the domain or not
 # Two forms of one function, evaluated in floats, differ by rounding only; a wrong claim differs
 # by far more at almost every point, and a point that agrees by accident is one of thirty.
 RELATIVE, ABSOLUTE = 1e-6, 1e-9
-DIGITS = 30  # for a second look at a point where the floats disagree: rounding or a real difference?
-SIMPLIFY_SECONDS = 10.0  # sympy.simplify's budget where it can be interrupted (the main thread)
+# A second look at a point where the floats disagree, rounding or a real difference: DIGITS digits,
+# doubled until the two agree, or until values that no longer move with the precision still differ.
+DIGITS, MAX_DIGITS = 30, 960
+SIMPLIFY_SECONDS = 10.0  # sympy.simplify's budget (in a worker process, stopped when it is spent)
 
 Claim = Union[sympy.Expr, str, int, float]
 
@@ -75,15 +77,24 @@ class Verification:
         return f"wrong: {self.counterexample}" + (f"\n{self.diagnosis}" if self.diagnosis else "")
 
 
-def verify(out: Scalar, wrt: Scalar, claim: Claim, diagnose_mistake: bool = True) -> Verification:
+def verify(out: Scalar, wrt: Scalar, claim: Claim, diagnose_mistake: bool = True,
+           timeout: float | None = None) -> Verification:
     """Whether `claim` is d out / d wrt. A string claim is read by nanograd's own safe parser.
 
     The claim's variables are matched by name to the graph's; the graph's current leaf values
     are the first point tested, then points from `sample_points`. A wrong claim gets a
     `diagnosis` (unless `diagnose_mistake` is False): the common mistake that reproduces it.
+    `timeout` (seconds) bounds the whole check: past it, TimeBudgetError. Without it, only
+    simplification is bounded (SIMPLIFY_SECONDS); no signal or timer is used, so any thread may
+    call it.
     """
     if not isinstance(wrt, Scalar):
         raise TypeError(f"wrt must be a Scalar, not {type(wrt).__name__}")
+    with within(timeout):
+        return _verify(out, wrt, claim, diagnose_mistake)
+
+
+def _verify(out: Scalar, wrt: Scalar, claim: Claim, diagnose_mistake: bool) -> Verification:
     order = topological_order(out)
     symbols = leaf_symbols(order)
     variables = {s.name: s for s in symbols.values() if isinstance(s, sympy.Symbol)}
@@ -93,12 +104,13 @@ def verify(out: Scalar, wrt: Scalar, claim: Claim, diagnose_mistake: bool = True
     points = itertools.chain([here], itertools.islice(sample_points(sorted(variables)), ATTEMPTS))
     checked, counterexample, precisely = 0, None, None
     for point in points:
+        check("verify")
         slope = _slope_at(order, symbols, wrt, point)
         if slope is None:  # outside the domain of the graph or of its derivative
             continue
         value, reason = _value_at(claimed, point)
         if value is None or not math.isclose(slope, value, rel_tol=RELATIVE, abs_tol=ABSOLUTE):
-            precisely = precisely or _precise_check(derivative, claimed, variables)
+            precisely = precisely or _precise_check(derivative, claimed)
             if not precisely(point):
                 counterexample = Counterexample(point, slope, value, reason)
                 break
@@ -107,7 +119,7 @@ def verify(out: Scalar, wrt: Scalar, claim: Claim, diagnose_mistake: bool = True
             break
     # A wrong claim has been shown wrong; simplify is only asked to prove a claim right, because
     # on a difference that is not zero it can run for many minutes.
-    if counterexample is None and _is_zero(derivative - claimed, SIMPLIFY_SECONDS):
+    if counterexample is None and _is_zero(derivative, claimed, SIMPLIFY_SECONDS):
         return Verification(True, "symbolic", derivative, claimed, checked)
     if checked == 0 and counterexample is None:
         raise DomainError(f"verify: simplification could not decide, and the derivative is undefined "
@@ -129,10 +141,36 @@ def sample_points(names: Sequence[str], seed: int = 0) -> Iterator[dict[str, flo
         yield {name: float(f"{rng.uniform(-scale, scale):.4g}") for name in names}
 
 
+def claim_form(expression: Expression) -> sympy.Expr:
+    """A parsed claim's closed form, built as the graph's are: with sympy's automatic
+    simplification while it is small, without it (in linear time) when it is not."""
+    from sympy.core.parameters import evaluate as sympy_evaluation  # sympy: loaded with this module
+
+    with sympy_evaluation(tree_size(expression.tree, SMALL) <= SMALL):
+        try:
+            return expression.sympy()
+        except (ArithmeticError, ValueError, TypeError) as error:  # sympy's, on relu(log(0))
+            raise DomainError(f"the claim {expression.text} has no finite real closed form: "
+                              f"{error}") from None
+
+
+def _symbols_in(expr: sympy.Basic) -> set[sympy.Symbol]:
+    """`expr.free_symbols` without recursion, so a deep claim is fine."""
+    found, seen, stack = set(), set(), [expr]
+    while stack:
+        e = stack.pop()
+        if id(e) not in seen:
+            seen.add(id(e))
+            if e.is_Symbol:
+                found.add(e)
+            stack.extend(e.args)
+    return found
+
+
 def _as_expression(claim: Claim, variables: dict[str, sympy.Symbol]) -> sympy.Expr:
     """The claim as sympy, in the graph's own symbols (a user's Symbol('x') is the graph's x)."""
     if isinstance(claim, str):
-        expr = parse(claim, variables=variables).sympy()  # xy is x*y when the graph has x and y
+        expr = claim_form(parse(claim, variables=variables))  # xy is x*y when the graph has x and y
     elif isinstance(claim, sympy.Basic):
         expr = claim
     elif isinstance(claim, numbers.Real) and not isinstance(claim, Scalar):
@@ -140,11 +178,14 @@ def _as_expression(claim: Claim, variables: dict[str, sympy.Symbol]) -> sympy.Ex
     else:
         raise TypeError(f"the claim must be a sympy expression, a string or a number, "
                         f"not {type(claim).__name__}")
-    unknown = sorted({s.name for s in expr.free_symbols} - set(variables))
+    check_finite_real(expr, "the claim")
+    free = _symbols_in(expr)
+    unknown = sorted({s.name for s in free} - set(variables))
     if unknown:
         raise ValueError(f"the claim uses {', '.join(unknown)}, which the graph has no variable of "
                          f"(its variables: {', '.join(sorted(variables)) or 'none'})")
-    return expr.xreplace({s: variables[s.name] for s in expr.free_symbols})
+    renamed = {s: variables[s.name] for s in free if s != variables[s.name]}
+    return expr.xreplace(renamed) if renamed else expr
 
 
 def _slope_at(order: list[Scalar], symbols: dict, wrt: Scalar, point: dict[str, float]) -> float | None:
@@ -172,52 +213,61 @@ def _value_at(expr: sympy.Expr, point: dict[str, float]) -> tuple[float | None, 
         return None, str(error)
 
 
-def _precise_check(derivative: sympy.Expr, claim: sympy.Expr,
-                   variables: dict[str, sympy.Symbol]) -> Callable[[dict[str, float]], bool]:
-    """A second look at a point where the floats disagree: both closed forms with DIGITS digits.
+def _precise_check(derivative: sympy.Expr, claim: sympy.Expr) -> Callable[[dict[str, float]], bool]:
+    """A second look at a point where the floats disagree: both closed forms in the reals with
+    DIGITS digits and more (the same real arithmetic as the graph's: no complex roots).
 
     Floats can cancel (1 - tanh(20)**2 is 0.0) or overflow where the function is fine, so a
-    disagreement in floats is a counterexample only when it survives this. (Fixed precision:
-    sympy's evalf raises its precision where terms cancel and can take minutes.)
+    disagreement in floats is a counterexample only when it survives this. Where the two still
+    differ, the precision is doubled: they agree at last, or their values stop moving while
+    they differ by more than that (a real difference), or MAX_DIGITS is reached (a difference).
     """
-    names = sorted(variables)
-    both = sympy.lambdify([variables[n] for n in names], [derivative, claim], modules=MPMATH_MODULES)
-
     def agree(point: dict[str, float]) -> bool:
-        with mpmath.workdps(DIGITS):
+        previous = None
+        digits = DIGITS
+        while digits <= MAX_DIGITS:
+            check("verify: a second look at a point, in more digits")
             try:
-                a, b = (mpmath.mpmathify(v) for v in both(*(mpmath.mpf(point[n]) for n in names)))
-            except (ArithmeticError, ValueError, TypeError):
+                a, b = real_value(derivative, point, digits), real_value(claim, point, digits)
+            except (ArithmeticError, ValueError, TypeError):  # undefined there, in the reals
                 return False
-            return (isinstance(a, mpmath.mpf) and isinstance(b, mpmath.mpf) and mpmath.isfinite(a)
-                    and abs(a - b) <= mpmath.mpf(10) ** (10 - DIGITS) * max(1, abs(a), abs(b)))
+            with mpmath.workdps(digits):
+                scale, tolerance = max(1, abs(a), abs(b)), mpmath.mpf(10) ** (10 - digits)
+                if previous is None:
+                    tolerance *= scale
+                else:
+                    # how far the values moved since half the precision: about their error there;
+                    # the error here is smaller by about the digits added (cancellation loses the
+                    # same number of digits at any precision), kept 5 digits on the safe side
+                    moved = abs(a - previous[0]) + abs(b - previous[1])
+                    tolerance = tolerance * scale + moved * mpmath.mpf(10) ** (5 - digits // 2)
+                    if moved <= mpmath.mpf(10) ** (10 - digits // 2) * scale < abs(a - b):
+                        return False  # values that stopped moving, and still differ
+                if abs(a - b) <= tolerance:
+                    return True
+            previous = a, b
+            digits *= 2
+        return False
 
     return agree
 
 
-class _OutOfTime(Exception):
-    pass
-
-
-def _is_zero(expr: sympy.Expr, seconds: float) -> bool:
-    """simplify(expr) == 0, or False when it has not finished within `seconds`.
-
-    Only the main thread can be interrupted (by a timer signal); elsewhere simplify has no budget.
-    """
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        return sympy.simplify(expr) == 0
-
-    def out_of_time(signum, frame):
-        raise _OutOfTime
-
-    previous = signal.signal(signal.SIGALRM, out_of_time)
-    try:  # the timer is set and stopped inside, so that an alarm at any moment is caught here
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            return sympy.simplify(expr) == 0
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    except _OutOfTime:
+def _simplifies_to_zero(derivative: sympy.Expr, claim: sympy.Expr) -> bool:
+    try:
+        return bool(sympy.simplify(derivative - claim) == 0)
+    except RecursionError:  # too deep even for a worker's stack: undecided
         return False
-    finally:
-        signal.signal(signal.SIGALRM, previous)
+
+
+def _is_zero(derivative: sympy.Expr, claim: sympy.Expr, seconds: float) -> bool:
+    """simplify(derivative - claim) == 0, or False when it has not finished within `seconds`
+    (or the caller's budget, if sooner). Run in a worker process that is stopped at the
+    deadline: no signal, no timer, so it holds on any thread."""
+    left = remaining()
+    if left is not None:  # a third of a caller's budget at most: the verdict must still be written
+        seconds = min(seconds, left / 3)
+    try:
+        with within(seconds):
+            return in_worker(_simplifies_to_zero, derivative, claim, doing="simplify", deep=True)
+    except (TimeBudgetError, RecursionError):
+        return False

@@ -1,14 +1,19 @@
 """The `nanograd` command line: derivatives of typed expressions, checks of hand-worked ones, drawings.
 
 Exit status: 0 done (verify: the claim is right); 1 verify: the claim is wrong, or diff: backprop
-and the closed form disagree (a bug in nanograd: please report it); 2 bad input or usage.
+and the closed form disagree (a bug in nanograd: please report it); 2 anything else: bad input or
+usage, work too large for --timeout, an output that cannot be written, or an unforeseen error.
+A crash never exits 1, which would read as a verdict, and never shows a traceback.
 """
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 
-from ..errors import NanogradError
+from ..core.budget import within
+from ..errors import InputError, NanogradError, TimeBudgetError
 from .derivatives import diff_command, verify_command
 from .drawings import demo_command, explain_command, graph_command
 from .grade import add_grade
@@ -24,13 +29,32 @@ EXPR_HELP = ("the expression, e.g. 'x^2 sin(y)' or 'x**2*sin(y)' (the notation i
              "from standard input")
 AT_HELP = "the point, e.g. x=1.5,y=0.3 (values may be constant expressions such as pi/4)"
 LATEX_HELP = "read EXPR (and CLAIM) as LaTeX even without a backslash"
+TIMEOUT = 10.0  # seconds a command may take by default
+REPORT = "this is a bug in nanograd: please report it with the command that caused it"
 
 
-def _subcommand(commands, name: str, run, examples: str) -> argparse.ArgumentParser:
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise argparse.ArgumentTypeError(f"--timeout {text}: a positive number of seconds")
+    return seconds
+
+
+def _subcommand(commands, name: str, run, examples: str,
+                timed: bool = True) -> argparse.ArgumentParser:
+    """A subcommand; `timed` ones get --timeout, a budget for the whole command (grade, which
+    bounds each row instead, is not)."""
     parser = commands.add_parser(name, help=run.__doc__, description=run.__doc__,
                                  epilog="examples:\n" + examples + "\n\n" + NOTATION,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, budget=None)
+    if timed:
+        parser.add_argument("--timeout", dest="budget", type=_seconds, default=TIMEOUT,
+                            metavar="SECONDS",
+                            help=f"give up, with exit status 2, after this long (default {TIMEOUT:g})")
     return parser
 
 
@@ -97,13 +121,51 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(dash_values(sys.argv[1:] if argv is None else argv))
     try:
-        return args.run(args)
+        if sys.stdout is None:
+            raise InputError("standard output is closed: there is nowhere to write the result")
+        with within(args.budget):
+            status = args.run(args)
+        sys.stdout.flush()  # a full disk shows here, while it can still be reported
+        return status
+    except TimeBudgetError as error:
+        return _fail(args, f"{error}. It was given --timeout {args.budget:g} seconds: try a "
+                           "larger --timeout, or a smaller expression")
     except NanogradError as error:  # InputError among them
-        print(f"nanograd {args.command}: {error}", file=sys.stderr)
-        return 2
+        return _fail(args, str(error))
     except BrokenPipeError:  # `nanograd demo | head` is not an error
-        sys.stderr.close()
+        _silence(sys.stdout)
+        _silence(sys.stderr)
         return 0
     except KeyboardInterrupt:
         return 130
+    except OSError as error:  # an output that cannot be written: a directory, a full disk, /proc
+        where = error.filename if error.filename is not None else "standard output"
+        _silence(sys.stdout)
+        return _fail(args, f"cannot write {where}: {error.strerror or error}")
+    except Exception as error:  # the hook: nothing unforeseen escapes as exit 1
+        return _fail(args, f"unexpected {type(error).__name__}: {error}; {REPORT}")
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    """Exit status 2, saying why on standard error when there is one."""
+    try:
+        if sys.stderr is not None:
+            print(f"nanograd {args.command}: {message}", file=sys.stderr)
+    except (OSError, ValueError):  # standard error closed or full too: the status still says it
+        pass
+    return 2
+
+
+def _silence(stream) -> None:
+    """Drop what a stream could not write, so that exiting does not try again and complain."""
+    if stream is None:
+        return
+    try:
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+    try:  # send whatever is left in its buffer to nowhere
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 

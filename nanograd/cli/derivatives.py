@@ -7,7 +7,17 @@ import sys
 
 from ..errors import InputError
 from .reading import check_wrt, graph_at, read_expression, read_point
-from .writing import close, derivative_of, equation, function_of, latex, paint, pretty, value_table
+from .writing import (
+    close,
+    derivative_of,
+    equation,
+    function_of,
+    latex,
+    paint,
+    pretty,
+    printed,
+    value_table,
+)
 
 
 def diff_command(args: argparse.Namespace) -> int:
@@ -30,8 +40,8 @@ def diff_command(args: argparse.Namespace) -> int:
         values = [evaluate(e, out) for e in exprs]
         numerics = [out.data] + [leaves[name].grad for name in wrt]
     if args.format == "json":
-        print(json.dumps({"expr": str(out.expr), "at": at, "value": values[0], "derivatives": [
-            {"wrt": name, "expr": str(d), "latex": latex(d), "value": value, "numeric": numeric}
+        print(json.dumps({"expr": printed(str, out.expr), "at": at, "value": values[0], "derivatives": [
+            {"wrt": name, "expr": printed(str, d), "latex": latex(d), "value": value, "numeric": numeric}
             for name, d, value, numeric in zip(wrt, derivatives, values[1:], numerics[1:])]}, indent=2))
     else:
         f = function_of(expression)
@@ -65,9 +75,10 @@ def verify_command(args: argparse.Namespace) -> int:
         raise InputError(f"CLAIM uses {', '.join(unknown)}, which EXPR does not "
                         f"(EXPR's variables: {', '.join(expression.variables)})")
     out, leaves = graph_at(expression, read_point(args.at, expression))
+    from ..calculus.verification import claim_form  # sympy: loaded on first use
     from ..calculus.verification import verify as check  # sympy: loaded on first use
 
-    result = check(out, wrt=leaves[args.wrt], claim=claim.sympy())
+    result = check(out, wrt=leaves[args.wrt], claim=claim_form(claim))
     f = function_of(expression)
     derivation = None
     if args.steps:

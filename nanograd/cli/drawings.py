@@ -14,11 +14,9 @@ from .reading import check_wrt, graph_at, read_expression, read_point
 
 def graph_command(args: argparse.Namespace) -> int:
     """Draw EXPR's graph at a point: every node's value, gradient and closed form."""
-    from ..drawing import SUFFIXES, render  # graphviz: loaded by the commands that draw
+    from ..drawing import render  # graphviz: loaded by the commands that draw
 
-    if Path(args.output).suffix.lower() not in SUFFIXES:
-        raise InputError(f"-o {args.output}: the drawing's format comes from the suffix, one of "
-                        f"{', '.join(SUFFIXES)}")
+    check_suffix("-o", args.output)
     expression = read_expression(args.expr, "EXPR", args)
     out, _ = graph_at(expression, read_point(args.at, expression, required=True))
     out.backward()
@@ -36,10 +34,20 @@ def explain_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_suffix(option: str, path: str) -> None:
+    """Refuse, before any work, a drawing whose format its suffix does not name."""
+    from ..drawing import SUFFIXES  # graphviz: loaded by the commands that draw
+
+    if Path(path).suffix.lower() not in SUFFIXES:
+        raise InputError(f"{option} {path}: the drawing's format comes from the suffix, one of "
+                         f"{', '.join(SUFFIXES)}")
+
+
 def demo_command(args: argparse.Namespace) -> int:
     """The worked example a to m: each node's gradient by backprop and in closed form, and its drawing."""
     from ..symbolic import evaluate, grad_expr  # sympy: loaded by the commands that need it
 
+    check_suffix("--out", args.out)
     out = worked_example()
     out.backward()
     nodes = topological_order(out)

@@ -58,7 +58,8 @@ def add_grade(commands, subcommand: Callable) -> None:
                    "  nanograd grade answers.csv -o verdicts.csv\n"
                    "  nanograd grade answers.jsonl -o verdicts.jsonl --jobs 4 --resume\n"
                    "FILE is CSV (with a header) or JSON Lines, with id, expression, wrt, claim and\n"
-                   "optionally at (x=1.5,y=2). Each verdict is written as soon as it is known.")
+                   "optionally at (x=1.5,y=2). Each verdict is written as soon as it is known.",
+                   timed=False)
     p.add_argument("file", metavar="FILE", help="the answers: a .csv with a header, or .jsonl")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="where to write the verdicts (default: standard output)")

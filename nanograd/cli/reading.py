@@ -66,7 +66,12 @@ def _reads(word: str) -> bool:
 def read_expression(text: str, what: str, args: argparse.Namespace | None = None) -> Expression:
     """EXPR or CLAIM, read in the notation of NOTATION; a name it split is said on stderr."""
     if text == "-":  # read no more than the parser would accept, and one character to refuse
-        text = sys.stdin.read(LIMITS.length + 1).strip()
+        if sys.stdin is None:
+            raise InputError(f"cannot read {what} from standard input: it is closed")
+        try:
+            text = sys.stdin.read(LIMITS.length + 1).strip()
+        except (OSError, ValueError, UnicodeDecodeError) as error:
+            raise InputError(f"cannot read {what} from standard input: {error}") from None
     try:
         expression = parse(text, variables=known_names(args, text),
                            latex=True if getattr(args, "latex", False) else None)

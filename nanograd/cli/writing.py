@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 import os
 import sys
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Callable
+
+from ..core.budget import in_worker
 
 if TYPE_CHECKING:
     import sympy
@@ -37,13 +40,19 @@ def equation(left: sympy.Expr | str, right: sympy.Expr) -> sympy.Expr:
 def pretty(expr: sympy.Expr) -> str:
     import sympy  # sympy: loaded on first use
 
-    return sympy.pretty(expr, use_unicode=can_write("∂⋅─"))
+    return printed(partial(sympy.pretty, use_unicode=can_write("∂⋅─")), expr)
 
 
 def latex(expr: sympy.Expr) -> str:
     import sympy  # sympy: loaded on first use
 
-    return sympy.latex(expr)
+    return printed(sympy.latex, expr)
+
+
+def printed(printer: Callable[[sympy.Expr], str], expr: sympy.Expr) -> str:
+    """`printer(expr)` within the command's time budget: sympy's printers take time superlinear
+    in a large expression's size, and recurse once per level of it, so they run in a worker."""
+    return in_worker(printer, expr, doing="printing the result", deep=True)
 
 
 def value_table(at: dict[str, float], labels: list[str], values: list[float], numerics: list[float]) -> str:
@@ -63,7 +72,7 @@ def close(a: float, b: float) -> bool:
 
 def can_write(text: str) -> bool:
     try:
-        text.encode(sys.stdout.encoding or "ascii")
+        text.encode(getattr(sys.stdout, "encoding", None) or "ascii")
     except (UnicodeEncodeError, LookupError):
         return False
     return True
@@ -71,6 +80,6 @@ def can_write(text: str) -> bool:
 
 def paint(text: str, good: bool) -> str:
     """Green or red on a terminal; plain in a pipe or a file, or when NO_COLOR is set."""
-    if not sys.stdout.isatty() or "NO_COLOR" in os.environ:
+    if sys.stdout is None or not sys.stdout.isatty() or "NO_COLOR" in os.environ:
         return text
     return f"\033[{32 if good else 31}m{text}\033[0m"

@@ -96,7 +96,7 @@ def _cbrt(x: float) -> float:
 # (never returns nan), which the engine turns into errors that name the operation and the node.
 REAL = SimpleNamespace(
     exp=math.exp, log=math.log, log10=math.log10, log2=math.log2, sqrt=math.sqrt,
-    tanh=math.tanh, sin=math.sin, cos=math.cos, abs=abs, pow=_pow, hypot=math.hypot,
+    tanh=math.tanh, sin=math.sin, cos=math.cos, abs=abs, pow=_pow,
     tan=math.tan, cot=lambda x: math.cos(x) / math.sin(x), sec=lambda x: 1.0 / math.cos(x),
     csc=lambda x: 1.0 / math.sin(x), asin=math.asin, acos=math.acos, atan=math.atan,
     sinh=math.sinh, cosh=math.cosh, coth=lambda x: 1.0 / math.tanh(x), sech=_sech, csch=_csch,
@@ -164,8 +164,8 @@ OPS: dict[str, Op] = {op.name: op for op in (
     Op("sech", "sech", lambda m, x: m.sech(x), (lambda m, x, z: -z * m.tanh(x),)),
     Op("csch", "csch", lambda m, x: m.csch(x), (lambda m, x, z: -z * m.coth(x),), "x != 0",
        (AWAY_FROM_ZERO,)),
-    # hypot(1, x) is sqrt(1 + x**2) without overflow for large x
-    Op("asinh", "asinh", lambda m, x: m.asinh(x), (lambda m, x, z: 1 / m.hypot(1, x),),
+    # cosh(asinh(x)) is sqrt(1 + x**2), without squaring x (no overflow for large x)
+    Op("asinh", "asinh", lambda m, x: m.asinh(x), (lambda m, x, z: 1 / m.cosh(z),),
        aliases=("arsinh", "arcsinh")),
     # sqrt(x - 1) sqrt(x + 1): sympy's own form, accurate near 1 and no overflow for large x
     Op("acosh", "acosh", lambda m, x: m.acosh(x),

@@ -13,7 +13,7 @@ from ..core.ops import REAL
 SYMBOLIC = SimpleNamespace(
     exp=sympy.exp, log=sympy.log, sqrt=sympy.sqrt, tanh=sympy.tanh, sin=sympy.sin,
     cos=sympy.cos, abs=sympy.Abs, sign=sympy.sign, pow=lambda x, y: x ** y,
-    hypot=lambda x, y: sympy.sqrt(x ** 2 + y ** 2), tan=sympy.tan, cot=sympy.cot, sec=sympy.sec,
+    tan=sympy.tan, cot=sympy.cot, sec=sympy.sec,
     csc=sympy.csc, asin=sympy.asin, acos=sympy.acos, atan=sympy.atan, sinh=sympy.sinh,
     cosh=sympy.cosh, coth=sympy.coth, sech=sympy.sech, csch=sympy.csch, asinh=sympy.asinh,
     acosh=sympy.acosh, atanh=sympy.atanh,

@@ -5,11 +5,14 @@ rows of the table, evaluated in `SYMBOLIC` instead of `REAL`.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence, Union
+import operator
+from functools import partial
+from typing import Any, Callable, Sequence, Union
 
 import sympy
 from sympy.core.parameters import evaluate as sympy_evaluation
 
+from ..core.budget import check, in_worker, within
 from ..core.scalar import Scalar
 from ..core.walks import topological_order
 from ..errors import NanogradError
@@ -24,86 +27,118 @@ def _operand(value, exprs: dict) -> sympy.Expr:
     return exprs[value] if isinstance(value, Scalar) else constant(value)
 
 
-# Past this depth sympy's automatic simplification costs more than it gives: every new node
-# compares and queries the whole expression below it, recursively, so time grows about with the
-# cube of the depth and a few hundred levels raise RecursionError inside sympy. Deeper graphs get
-# their closed forms built unevaluated (linear time); `.doit()` evaluates one where that is feasible.
-DEEP_GRAPH = 100
+# sympy simplifies every expression as it is built (flattening, collecting, assumption queries
+# over the operands): cheap on small operands, superlinear and recursive on large ones. So a node
+# is built evaluated while what it is built from is small, unevaluated once it is not. Deciding by
+# the size of what is built, not by the graph's depth, keeps the building linear in the graph
+# while a long chain that folds (y = 0.999*y + 0.001, 2,500 times) stays small and evaluated.
+SMALL = 60  # nodes of an expression tree
 
 
-def depth(order: list[Scalar]) -> int:
-    """The number of operations on the longest path through the graph."""
-    level: dict[Scalar, int] = {}
-    for node in order:
-        level[node] = 1 + max((level[i] for i in node.inputs if isinstance(i, Scalar)), default=-1)
-    return max(level.values(), default=0)
+def tree_size(expr: sympy.Basic, cap: int = SMALL) -> int:
+    """The number of nodes of `expr`'s tree, counted up to `cap` + 1 (iteratively: any depth)."""
+    count, stack = 0, [expr]
+    while stack and count <= cap:
+        count += 1
+        stack.extend(getattr(stack.pop(), "args", ()))
+    return count
 
 
-def node_exprs(order: list[Scalar], deep: bool | None = None) -> dict[Scalar, sympy.Expr]:
+class _Builder:
+    """Builds sympy expressions evaluated while their operands are small; remembers sizes."""
+
+    def __init__(self) -> None:
+        # by id, the expression kept alive beside its size so that its id is never reused
+        self.size: dict[int, tuple[sympy.Basic, int]] = {}
+
+    def of(self, expr: sympy.Basic) -> int:
+        """Its size if built here, else 1: a leaf's symbol or a constant."""
+        return self.size.get(id(expr), (expr, 1))[1]
+
+    def build(self, function: Callable[..., Any], *operands: sympy.Basic) -> sympy.Expr:
+        """`function(*operands)`: evaluated if the operands are small together."""
+        small = sum(self.of(e) for e in operands) <= SMALL
+        with sympy_evaluation(small):
+            expr = function(*operands)
+        self.size[id(expr)] = (expr, tree_size(expr) if small else SMALL + 1)
+        return expr
+
+
+def node_exprs(order: list[Scalar], builder: _Builder | None = None) -> dict[Scalar, sympy.Expr]:
     """The closed form of every node in `order` (a topological order), in leaf symbols."""
+    builder = builder or _Builder()
     exprs: dict[Scalar, sympy.Expr] = dict(leaf_symbols(order))
-    with sympy_evaluation(not (depth(order) > DEEP_GRAPH if deep is None else deep)):
-        for node in order:
-            if node.op is not None:
-                args = [_operand(inp, exprs) for inp in node.inputs]
-                exprs[node] = node.op.forward(SYMBOLIC, *args)
+    for node in order:
+        if node.op is not None:
+            check("building the closed form")
+            args = [_operand(inp, exprs) for inp in node.inputs]
+            exprs[node] = builder.build(partial(node.op.forward, SYMBOLIC), *args)
     return exprs
 
 
-def expr_of(node: Scalar) -> sympy.Expr:
-    """`node.expr`: the node's closed form in terms of its graph's leaf symbols."""
-    return node_exprs(topological_order(node))[node]
+def expr_of(node: Scalar, timeout: float | None = None) -> sympy.Expr:
+    """`node.expr`: the node's closed form in terms of its graph's leaf symbols.
+
+    `timeout` (seconds) bounds the time: past it, TimeBudgetError."""
+    with within(timeout):
+        return node_exprs(topological_order(node))[node]
 
 
 def adjoints(out: Scalar) -> tuple[list[Scalar], dict[Scalar, sympy.Expr]]:
     """d out / d node as an expression for every node of the graph: one reverse pass."""
     order = topological_order(out)
-    deep = depth(order) > DEEP_GRAPH
-    exprs = node_exprs(order, deep)
-    with sympy_evaluation(not deep):
-        return order, _reverse(order, exprs, out)
+    builder = _Builder()
+    exprs = node_exprs(order, builder)
+    return order, _reverse(order, exprs, out, builder)
 
 
-def _reverse(order: list[Scalar], exprs: dict, out: Scalar) -> dict[Scalar, sympy.Expr]:
+def _reverse(order: list[Scalar], exprs: dict, out: Scalar, builder: _Builder) -> dict[Scalar, sympy.Expr]:
     terms: dict[Scalar, list[sympy.Expr]] = {out: [sympy.Integer(1)]}
     adjoint: dict[Scalar, sympy.Expr] = {}
     for node in reversed(order):  # every consumer of a node comes before it, so its terms are all in
         if node not in terms:
             continue
-        g = adjoint[node] = sympy.Add(*terms.pop(node))  # one Add, not a re-flattened sum per term
+        check("building the derivative's closed form")
+        parts = terms.pop(node)  # one Add, not a re-flattened sum per term
+        g = adjoint[node] = parts[0] if len(parts) == 1 else builder.build(sympy.Add, *parts)
         if node.op is None or g == 0:
             continue
         inputs = node.inputs
         args = [_operand(inp, exprs) for inp in inputs]
-        for inp, partial in zip(inputs, node.op.partials):
+        z = exprs[node]
+        for inp, rule in zip(inputs, node.op.partials):
             if isinstance(inp, Scalar):
-                local = partial(SYMBOLIC, *args, exprs[node])
+                local = builder.build(partial(rule, SYMBOLIC), *args, z)
                 # a plain 1 or -1 (add, sub, neg) would cost sympy a whole Mul for nothing
-                term = g if local == 1 else -g if local == -1 else g * local
+                term = (g if local == 1 else builder.build(operator.neg, g) if local == -1
+                        else builder.build(operator.mul, g, local))
                 terms.setdefault(inp, []).append(term)
     return adjoint
 
 
-def grad_expr(out: Scalar, wrt: Wrt = None, simplify: bool = False, cse: bool = False):
+def grad_expr(out: Scalar, wrt: Wrt = None, simplify: bool = False, cse: bool = False,
+              timeout: float | None = None):
     """d out / d wrt in closed form, by symbolic reverse mode over the graph (one pass for all).
 
     `wrt` is a Scalar (leaf: the partial derivative; intermediate: its adjoint), a list or tuple
     of Scalars (a list back, same order), or None (a dict {leaf: expression} over every variable
     leaf). A Scalar outside the graph gives 0. With `cse=True` the answer comes as sympy.cse
-    gives it, `(replacements, result)`, where result has the shape described above.
+    gives it, `(replacements, result)`, where result has the shape described above. `timeout`
+    (seconds) bounds the whole work, simplification included: past it, TimeBudgetError.
     """
     if not isinstance(out, Scalar):
         raise TypeError(f"grad_expr differentiates a Scalar, not {type(out).__name__}")
     targets = _targets(wrt)
-    order, adjoint = adjoints(out)
-    if wrt is None:
-        targets = [node for node in order if is_variable(node)]
-    exprs = [adjoint.get(t, sympy.Integer(0)) for t in targets]
-    if simplify:
-        exprs = [sympy.simplify(e) for e in exprs]
-    replacements: list = []
-    if cse:
-        replacements, exprs = sympy.cse(exprs)
+    with within(timeout):
+        order, adjoint = adjoints(out)
+        if wrt is None:
+            targets = [node for node in order if is_variable(node)]
+        exprs = [adjoint.get(t, sympy.Integer(0)) for t in targets]
+        if simplify:
+            exprs = in_worker(_simplified, exprs, doing="simplifying the derivatives")
+        replacements: list = []
+        if cse:
+            replacements, exprs = in_worker(sympy.cse, exprs, doing="sympy.cse of the derivatives")
     result: Any
     if wrt is None:
         result = dict(zip(targets, exprs))
@@ -112,6 +147,10 @@ def grad_expr(out: Scalar, wrt: Wrt = None, simplify: bool = False, cse: bool = 
     else:
         result = list(exprs)
     return (replacements, result) if cse else result
+
+
+def _simplified(exprs: list[sympy.Expr]) -> list[sympy.Expr]:
+    return [sympy.simplify(e) for e in exprs]
 
 
 def _targets(wrt: Wrt) -> list[Scalar]:

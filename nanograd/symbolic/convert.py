@@ -8,6 +8,7 @@ from typing import Any, Callable, Mapping
 
 import sympy
 
+from ..core.budget import check
 from ..core.ops import OPS
 from ..core.scalar import Scalar, apply
 from ..errors import UnsupportedExpressionError
@@ -47,6 +48,7 @@ def from_sympy(expr: sympy.Expr, values: Mapping[Any, float]) -> tuple[Scalar, d
     stack: list[tuple[sympy.Basic, bool]] = [(expr, False)]
     while stack:  # post-order over the expression, sharing repeated subexpressions
         e, parts_done = stack.pop()
+        check("turning a closed form into a graph")
         if e in built:
             continue
         if e not in constant:  # a part made here, such as the denominator y of x * y**-1

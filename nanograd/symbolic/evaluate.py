@@ -6,19 +6,21 @@ tens of seconds where a cse'd lambdify takes milliseconds.
 """
 from __future__ import annotations
 
-import math
+from fractions import Fraction
 from typing import Any, Mapping, Sequence, Union
 
 import sympy
 
 from ..compiler import compile
+from ..core.budget import within
 from ..core.scalar import Scalar
 from ..core.walks import topological_order
-from ..errors import DivisionByZeroError, DomainError, NonFiniteError, UnsupportedExpressionError
-from .algebra import MATH_MODULES
+from ..errors import UnsupportedExpressionError
+from .algebra import constant
 from .backprop import grad_expr
 from .convert import from_sympy
 from .leaves import leaf_symbols, leaf_values
+from .precise import check_finite_real, real_value
 
 Values = Union[Scalar, Mapping[Any, float]]
 
@@ -37,40 +39,27 @@ def _as_symbol_values(at: Values, symbols: Sequence[sympy.Symbol]) -> list[float
     return result
 
 
-def _finite(f, args: list[float], what: str) -> list[float]:
-    """Run compiled code, turning math's bare errors into nanograd's, which say what and where."""
-    where = f"{what} at {args}"
-    try:
-        result = f(*args)
-    except NameError as error:  # lambdify's math code has no such function
-        raise UnsupportedExpressionError(f"{where}: no numeric form for {error.name}") from None
-    except ZeroDivisionError:
-        raise DivisionByZeroError(f"{where}: division by zero") from None
-    except OverflowError:
-        raise NonFiniteError(f"{where}: too large for a float") from None
-    except (ValueError, TypeError):
-        raise DomainError(f"{where}: outside the domain of a function in it") from None
-    numbers = [float(v) for v in (result if isinstance(result, (list, tuple)) else [result])]
-    if not all(math.isfinite(v) for v in numbers):
-        raise NonFiniteError(f"{where}: the result {numbers} is not finite")
-    return numbers
-
-
-def evaluate(expr: sympy.Expr, at: Values) -> float:
+def evaluate(expr: sympy.Expr | int | float | Fraction, at: Values, timeout: float | None = None) -> float:
     """The value of a closed form at the current leaf values of graph `at` (or at a mapping).
 
     Computed by nanograd's own forward pass over `from_sympy(expr)`: iterative, so any depth
     works, and a value outside a domain is reported as the operation that fails. Functions that
-    are not in the table (gamma, say) are left to lambdify.
+    are not in the table (gamma, say) are evaluated by mpmath, in the reals. Text is refused:
+    read it with `nanograd.parse(text).sympy()`, which runs nothing it reads. `timeout`
+    (seconds) bounds the time: past it, TimeBudgetError.
     """
-    expr = sympy.sympify(expr)
+    if isinstance(expr, (int, float, Fraction)) and not isinstance(expr, bool):
+        expr = constant(expr)
+    if not isinstance(expr, sympy.Basic):
+        raise TypeError(f"evaluate takes a sympy expression or a number, not {type(expr).__name__}"
+                        + ("; read text with nanograd.parse(text).sympy()" if isinstance(expr, str) else ""))
     values = leaf_values(at) if isinstance(at, Scalar) else at
-    try:
-        return from_sympy(expr, values)[0].data
-    except UnsupportedExpressionError:
-        symbols = sorted(expr.free_symbols, key=lambda s: s.name)
-        f = sympy.lambdify(symbols, expr, modules=MATH_MODULES)
-        return _finite(f, _as_symbol_values(values, symbols), f"evaluate({expr})")[0]
+    with within(timeout):
+        check_finite_real(expr, "evaluate: the closed form")
+        try:
+            return from_sympy(expr, values)[0].data
+        except UnsupportedExpressionError:
+            return float(real_value(expr, values))
 
 
 class GradientFunction:
