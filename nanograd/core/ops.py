@@ -54,6 +54,33 @@ def _pow(x: float, y: float) -> float:
     return math.pow(x, y)
 
 
+class _Reciprocal(float):
+    """1 / (scale * x) where that overflows (x subnormal): inf to anything that reads it, but
+    g * it is g / scale / x, so that a finite product, as in d/dx x * log(x), is not lost to an
+    infinite factor."""
+
+    __slots__ = ("x", "scale")
+    x: float
+    scale: float
+
+    def __new__(cls, x: float, scale: float) -> _Reciprocal:
+        self = super().__new__(cls, math.copysign(math.inf, x))
+        self.x, self.scale = x, scale
+        return self
+
+    def __mul__(self, g):  # g * self: Python asks the float subclass first
+        quotient = g / self.x  # first, while g (often as small as x) keeps its digits
+        return quotient / self.scale if -math.inf < quotient < math.inf else g / self.scale / self.x
+
+    __rmul__ = __mul__
+
+
+def _reciprocal(x: float, scale: float = 1.0) -> float:
+    """1 / (scale * x); 1 / x first, as a product scale * x would drop a subnormal x's digits."""
+    inverse = 1.0 / x / scale
+    return inverse if -math.inf < inverse < math.inf else _Reciprocal(x, scale)
+
+
 def _sigmoid(x: float) -> float:
     # Two branches so that neither exp can overflow: sigmoid(-1000) is 0.0, not an OverflowError.
     if x >= 0.0:
@@ -67,7 +94,7 @@ def _sigmoid(x: float) -> float:
 REAL = SimpleNamespace(
     exp=math.exp, log=math.log, log10=math.log10, log2=math.log2, sqrt=math.sqrt,
     tanh=math.tanh, sin=math.sin, cos=math.cos, abs=abs, pow=_pow,
-    sigmoid=_sigmoid, relu=_relu,
+    sigmoid=_sigmoid, relu=_relu, reciprocal=_reciprocal,
     heaviside=lambda x: 1.0 if x > 0.0 else 0.0,  # relu'(x): 0 at the kink, as in PyTorch
     sign=lambda x: float((x > 0.0) - (x < 0.0)),  # abs'(x): 0 at the kink, as in PyTorch
     LN2=math.log(2.0), LN10=math.log(10.0),
@@ -81,14 +108,16 @@ OPS: dict[str, Op] = {op.name: op for op in (
        (lambda m, x, y, z: 1 / y, lambda m, x, y, z: -z / y), "y != 0", (REALS, NONZERO)),
     Op("pow", "**", lambda m, x, y: m.pow(x, y),
        # x ** 0 is constant, so its slope is 0 even at x = 0, where x ** -1 is undefined
-       (lambda m, x, y, z: 0 if y == 0 else y * m.pow(x, y - 1), lambda m, x, y, z: z * m.log(x)),
+       # and 0 ** y is 0 for all y > 0 near y, so d/dy is 0 there though log(0) is not a number
+       (lambda m, x, y, z: 0 if y == 0 else y * m.pow(x, y - 1),
+        lambda m, x, y, z: 0 if z == 0 else z * m.log(x)),
        "x > 0; or y an integer (y > 0 when x = 0) if y is a constant", (POSITIVE, REALS)),
     Op("neg", "-", lambda m, x: -x, (lambda m, x, z: -1,)),
     Op("exp", "exp", lambda m, x: m.exp(x), (lambda m, x, z: z,)),
-    Op("log", "log", lambda m, x: m.log(x), (lambda m, x, z: 1 / x,), "x > 0", (POSITIVE,)),
-    Op("log10", "log10", lambda m, x: m.log10(x), (lambda m, x, z: 1 / (x * m.LN10),), "x > 0",
+    Op("log", "log", lambda m, x: m.log(x), (lambda m, x, z: m.reciprocal(x),), "x > 0", (POSITIVE,)),
+    Op("log10", "log10", lambda m, x: m.log10(x), (lambda m, x, z: m.reciprocal(x, m.LN10),), "x > 0",
        (POSITIVE,)),
-    Op("log2", "log2", lambda m, x: m.log2(x), (lambda m, x, z: 1 / (x * m.LN2),), "x > 0",
+    Op("log2", "log2", lambda m, x: m.log2(x), (lambda m, x, z: m.reciprocal(x, m.LN2),), "x > 0",
        (POSITIVE,)),
     Op("sqrt", "sqrt", lambda m, x: m.sqrt(x), (lambda m, x, z: 1 / (2 * z),),
        "x >= 0 (x > 0 for the derivative)", (POSITIVE,)),

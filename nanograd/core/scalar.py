@@ -6,7 +6,7 @@ import numbers
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Callable, Union
 
-from ..errors import DomainError, describe, forward_error
+from ..errors import DomainError, describe, forward_error, shown
 from .node import Node
 from .ops import OPS, REAL, Op
 from .walks import backward
@@ -87,7 +87,7 @@ def _real(value: Any, what: str) -> float:
     except OverflowError:
         number = _INF
     if not -_INF < number < _INF:
-        raise ValueError(f"{what} must be finite, got {value!r}")
+        raise ValueError(f"{what} must be finite, got {shown(value)}")
     return number
 
 
@@ -103,7 +103,7 @@ def _constant(value: Any, op: Op, operands: tuple) -> Number | Fraction:
         finite = False
     if not finite:
         args = ", ".join(describe(o) for o in operands)
-        raise DomainError(f"{op.name}({args}): the constant {value!r} is not a finite number")
+        raise DomainError(f"{op.name}({args}): the constant {shown(value)} is not a finite number")
     if type(value) is float or type(value) is int or isinstance(value, Fraction):
         return value
     return float(value)  # numpy scalars and the like
