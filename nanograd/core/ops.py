@@ -43,6 +43,16 @@ class Op:
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
+    def __reduce__(self) -> tuple:
+        """A row pickles as its name (its rules are code): it loads as the table's own row."""
+        if OPS.get(self.name) is not self:
+            raise TypeError(f"only the rows of nanograd's table can be pickled, not {self!r}")
+        return _row, (self.name,)
+
+
+def _row(name: str) -> Op:
+    return OPS[name]
+
 
 def _relu(x: float) -> float:
     return x if x > 0.0 else 0.0

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Union
 from ..errors import DomainError, describe, forward_error, shown
 from .node import Node
 from .ops import OPS, REAL, Op
+from .persistence import reduce_node
 from .walks import backward
 
 Number = Union[int, float]
@@ -36,6 +37,8 @@ class Scalar(Node):
         self.data = _real(data, "Scalar data")
         self.grad = 0.0
         self.label = label
+        if sym is not None and getattr(sym, "is_number", False):  # an exact constant (sympy's)
+            _check_constant(sym, self.data)
         self.sym = sym  # the leaf's symbolic identity; see nanograd.symbolic
         self.op: Op | None = None
         self._a = self._b = None
@@ -64,6 +67,10 @@ class Scalar(Node):
 
     backprop = backward  # the name in the earlier pure-Python nanograd
 
+    def __reduce__(self) -> tuple:
+        """pickle and copy.deepcopy, without recursion however deep the graph."""
+        return reduce_node(self)
+
     def __repr__(self) -> str:
         return f"Scalar(data={self.data!r}, grad={self.grad!r}, label={self.label!r})"
 
@@ -89,6 +96,18 @@ def _real(value: Any, what: str) -> float:
     if not -_INF < number < _INF:
         raise ValueError(f"{what} must be finite, got {shown(value)}")
     return number
+
+
+def _check_constant(sym: Any, data: float) -> None:
+    """A leaf that stands for an exact constant must hold its value: closed forms read the
+    constant, backprop the data, and the two would silently disagree."""
+    try:
+        exact = float(sym)
+    except (TypeError, ValueError):  # sympy.I, zoo: no real number
+        raise ValueError(f"the constant sym {sym} is not a real number") from None
+    if not math.isclose(exact, data, rel_tol=1e-12):
+        raise ValueError(f"Scalar({data!r}, sym={sym}): the data is not the constant's value "
+                         f"{exact!r}")
 
 
 def _constant(value: Any, op: Op, operands: tuple) -> Number | Fraction:
@@ -165,7 +184,8 @@ def _method(op: Op):
     def method(self: Scalar) -> Scalar:
         return _unary(op, self)
 
-    method.__name__ = method.__qualname__ = op.name
+    method.__name__ = op.name
+    method.__qualname__ = f"Scalar.{op.name}"  # where pickle finds it (a model's activation)
     method.__doc__ = f"{op.name}(self) as a new node of the graph (domain: {op.domain})."
     return method
 

@@ -45,9 +45,10 @@ def node_names(order: list[Scalar]) -> dict[Scalar, str]:
 
     Leaves are named as their closed forms name them, so formulas and closed forms agree.
     """
-    from ..symbolic.leaves import leaf_symbol  # sympy: loaded on first use
+    from ..symbolic.leaves import leaf_symbols  # sympy: loaded on first use
 
-    names = {node: str(leaf_symbol(node)) if node.op is None else node.label for node in order}
+    leaves = leaf_symbols(order)  # named together: automatic names are unique within a graph
+    names = {node: str(leaves[node]) if node.op is None else node.label for node in order}
     taken = set(names.values())
     count = 0
     for node in order:
