@@ -139,8 +139,17 @@ def make_node(value: float, op: Op, a: Any, b: Any = None) -> Scalar:
 
 
 def _binary(op: Op, a: Any, b: Any) -> Scalar:
-    x = a.data if isinstance(a, Scalar) else _constant(a, op, (a, b))
-    y = b.data if isinstance(b, Scalar) else _constant(b, op, (a, b))
+    # a constant is kept as _constant makes it (numpy's numbers as floats), for the closed forms
+    x: Any
+    y: Any
+    if isinstance(a, Scalar):
+        x = a.data
+    else:
+        x = a = _constant(a, op, (a, b))
+    if isinstance(b, Scalar):
+        y = b.data
+    else:
+        y = b = _constant(b, op, (a, b))
     if x is NotImplemented or y is NotImplemented:
         return NotImplemented  # Python then raises its TypeError naming both types
     try:
