@@ -84,3 +84,17 @@ def test_an_op_shows_its_name():
     for name, op in nanograd.OPS.items():
         assert repr(op) == f"Op({name!r})"
     assert str(nanograd.OPS["mul"]) == "Op('mul')"
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_backward_leaves_the_garbage_collector_as_it_found_it(enabled):
+    import gc
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        x = Scalar(2.0)
+        (x * x).backward()
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
