@@ -98,3 +98,23 @@ def test_backward_leaves_the_garbage_collector_as_it_found_it(enabled):
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_an_op_without_sampling_ranges_samples_every_input_from_the_reals():
+    from nanograd.core.ops import NONZERO, REALS, Op
+
+    plain = Op("twice", "2*", lambda m, x: 2 * x, (lambda m, x, z: 2,))
+    assert plain.safe == (REALS,) and plain.arity == 1
+    given = Op("halve", "/2", lambda m, x, y: x / y, (lambda m, x, y, z: 1 / y,) * 2,
+               safe=(REALS, NONZERO))
+    assert given.safe == (REALS, NONZERO) and given.arity == 2
+
+
+def test_only_the_tables_rows_pickle():
+    import pickle
+
+    from nanograd.core.ops import Op
+
+    stranger = Op("mul", "*", lambda m, x, y: x * y, (lambda m, x, y, z: y,) * 2)
+    with pytest.raises(TypeError, match="table"):
+        pickle.dumps(stranger)

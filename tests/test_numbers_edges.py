@@ -114,3 +114,28 @@ def test_an_integer_too_long_to_print_gets_our_error(build):
 def test_an_integer_too_long_to_print_is_a_nanograd_error_in_an_operation():
     with pytest.raises(nanograd.DomainError, match="mul"):
         Scalar(2.0) * 10 ** 5000
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_log10_backward_where_1_over_x_overflows_but_the_derivative_does_not(sign):
+    # 1 / 3e-309 is past the largest float, 1 / (3e-309 * ln 10) is not
+    x = Scalar(3e-309)
+    (sign * x.log10()).backward()
+    assert math.isclose(x.grad, sign / (3e-309 * math.log(10)), rel_tol=1e-12)
+
+
+def test_the_reciprocal_of_a_normal_number_is_a_plain_float():
+    from nanograd.core.ops import REAL
+
+    for x in (0.5, 4.0, 1e-300):
+        local = REAL.reciprocal(x)
+        assert type(local) is float and local == 1 / x
+    assert REAL.reciprocal(2.0, math.log(10)) == pytest.approx(1 / (2 * math.log(10)), rel=1e-15)
+
+
+def test_zero_to_a_negative_power_is_a_division_by_zero_and_one_to_it_is_one():
+    with pytest.raises(nanograd.DivisionByZeroError):
+        0.0 ** Scalar(-1.0)
+    with pytest.raises(nanograd.DivisionByZeroError):
+        Scalar(0.0) ** -2
+    assert (1.0 ** Scalar(-1.0)).data == 1.0 and (Scalar(0.0) ** 2).data == 0.0

@@ -44,6 +44,8 @@ TIME_LIMIT = 60.0  # seconds per mutant: an infinite loop counts as killed
 SLOW = "not deep_chain and not depend_on_the_graph_only and not x_to_the_pi and not trained_model"
 # (file, line, description) of survivors judged equivalent, and why; see the module docstring.
 EQUIVALENT: dict[tuple[str, int, str], str] = {
+    ("core/ops.py", 58, "Gt -> GtE"):
+        "relu at 0 returns x, which is 0 (or -0.0, equal to 0): the same number either way",
     ("core/walks.py", 50, "statement removed: gc.disable()"):
         "the collector switched off only for speed; gradients are the same with it on",
     ("core/walks.py", 92, "statement removed: node = None"):
