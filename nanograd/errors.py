@@ -81,9 +81,22 @@ class LargeGraphWarning(UserWarning):
 
 def describe(value: object) -> str:
     """How an operand reads in a message: `label = value` for a labelled Scalar."""
+    if not hasattr(value, "grad"):  # a plain number (numpy's have a `data` too: their buffer)
+        return shown(value)
     label = getattr(value, "label", "")
     data = getattr(value, "data", value)
-    return f"{label} = {data!r}" if label else repr(data)
+    return f"{label} = {shown(data)}" if label else shown(data)
+
+
+def shown(value: object) -> str:
+    """repr(value), but an int too long for Python to print says how long it is instead."""
+    try:
+        return repr(value)
+    except ValueError:  # Python refuses to print ints of more than 4300 digits, by default
+        if not isinstance(value, int):
+            raise
+        digits = int(abs(value).bit_length() * 0.30102999566398120) + 1
+        return f"an integer of about {digits} digits"
 
 
 def node_name(node: object) -> str:

@@ -104,10 +104,12 @@ def test_automatic_names_are_unique_real_and_stable():
     assert {sa, sb} == set(syms)
     assert (a + 1).expr == sa + 1
     assert nanograd.grad_expr(a * b, wrt=a) == sb
-    # a third unlabelled leaf gets yet another name
+    # a third unlabelled leaf gets yet another name in their graph (names are numbered per
+    # graph, not per process), and keeps it
     c = Scalar(3.0)
-    assert c.expr not in (sa, sb)
     assert len((a * b * c).expr.free_symbols) == 3
+    assert c.expr not in (sa, sb)
+    assert (a * b).expr == first
 
 
 def test_label_set_later_wins_over_the_automatic_name():

@@ -7,13 +7,13 @@ Besides backprop: forward mode (`jvp`, `jacobian`) and derivatives of derivative
 from .collector import collector_paused
 from .forward import Jacobian, jacobian, jvp
 from .higher import grad, hessian, hvp
-from .node import Node
+from .node import Node, PositionLabel
 from .ops import OPS, REAL, Op
 from .scalar import Scalar, apply
 from .scalar_system import SCALAR
 from .text import format_tree
 from .walks import backward, topological_order, zero_grad
 
-__all__ = ["collector_paused", "Node", "OPS", "REAL", "SCALAR", "Op", "Scalar", "apply", "format_tree",
-           "backward", "topological_order", "zero_grad", "jvp", "jacobian", "Jacobian", "grad",
-           "hessian", "hvp"]
+__all__ = ["collector_paused", "Node", "PositionLabel", "OPS", "REAL", "SCALAR", "Op", "Scalar",
+           "apply", "format_tree", "backward", "topological_order", "zero_grad", "jvp", "jacobian",
+           "Jacobian", "grad", "hessian", "hvp"]

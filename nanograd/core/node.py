@@ -35,3 +35,11 @@ class Node:
         if self.op is None:
             return ()
         return (self._a,) if self.op.arity == 1 else (self._a, self._b)
+
+
+class PositionLabel(str):
+    """A label given by position rather than by a person: a module's `L1.N0.w2`. Two models in
+    one graph give the same ones, so closed forms tell such leaves apart (`L1.N0.w2_2`) where a
+    person's label used twice would be refused as a clash."""
+
+    __slots__ = ()

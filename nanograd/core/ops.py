@@ -51,6 +51,16 @@ class Op:
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
+    def __reduce__(self) -> tuple:
+        """A row pickles as its name (its rules are code): it loads as the table's own row."""
+        if OPS.get(self.name) is not self:
+            raise TypeError(f"only the rows of nanograd's table can be pickled, not {self!r}")
+        return _row, (self.name,)
+
+
+def _row(name: str) -> Op:
+    return OPS[name]
+
 
 def _relu(x: float) -> float:
     return x if x > 0.0 else 0.0
@@ -60,6 +70,33 @@ def _pow(x: float, y: float) -> float:
     if x == 0.0 and y < 0:  # math.pow calls this a domain error; it is a division by zero
         raise ZeroDivisionError("0 to a negative power")
     return math.pow(x, y)
+
+
+class _Reciprocal(float):
+    """1 / (scale * x) where that overflows (x subnormal): inf to anything that reads it, but
+    g * it is g / scale / x, so that a finite product, as in d/dx x * log(x), is not lost to an
+    infinite factor."""
+
+    __slots__ = ("x", "scale")
+    x: float
+    scale: float
+
+    def __new__(cls, x: float, scale: float) -> _Reciprocal:
+        self = super().__new__(cls, math.copysign(math.inf, x))
+        self.x, self.scale = x, scale
+        return self
+
+    def __mul__(self, g):  # g * self: Python asks the float subclass first
+        quotient = g / self.x  # first, while g (often as small as x) keeps its digits
+        return quotient / self.scale if -math.inf < quotient < math.inf else g / self.scale / self.x
+
+    __rmul__ = __mul__
+
+
+def _reciprocal(x: float, scale: float = 1.0) -> float:
+    """1 / (scale * x); 1 / x first, as a product scale * x would drop a subnormal x's digits."""
+    inverse = 1.0 / x / scale
+    return inverse if -math.inf < inverse < math.inf else _Reciprocal(x, scale)
 
 
 def _sigmoid(x: float) -> float:
@@ -101,7 +138,7 @@ REAL = SimpleNamespace(
     csc=lambda x: 1.0 / math.sin(x), asin=math.asin, acos=math.acos, atan=math.atan,
     sinh=math.sinh, cosh=math.cosh, coth=lambda x: 1.0 / math.tanh(x), sech=_sech, csch=_csch,
     asinh=math.asinh, acosh=math.acosh, atanh=math.atanh, cbrt=_cbrt,
-    sigmoid=_sigmoid, relu=_relu,
+    sigmoid=_sigmoid, relu=_relu, reciprocal=_reciprocal,
     heaviside=lambda x: 1.0 if x > 0.0 else 0.0,  # relu'(x): 0 at the kink, as in PyTorch
     sign=lambda x: float((x > 0.0) - (x < 0.0)),  # abs'(x): 0 at the kink, as in PyTorch
     LN2=math.log(2.0), LN10=math.log(10.0),
@@ -115,15 +152,17 @@ OPS: dict[str, Op] = {op.name: op for op in (
        (lambda m, x, y, z: 1 / y, lambda m, x, y, z: -z / y), "y != 0", (REALS, NONZERO)),
     Op("pow", "**", lambda m, x, y: m.pow(x, y),
        # x ** 0 is constant, so its slope is 0 even at x = 0, where x ** -1 is undefined
-       (lambda m, x, y, z: 0 if y == 0 else y * m.pow(x, y - 1), lambda m, x, y, z: z * m.log(x)),
+       # and 0 ** y is 0 for all y > 0 near y, so d/dy is 0 there though log(0) is not a number
+       (lambda m, x, y, z: 0 if y == 0 else y * m.pow(x, y - 1),
+        lambda m, x, y, z: 0 if z == 0 else z * m.log(x)),
        "x > 0; or y an integer (y > 0 when x = 0) if y is a constant", (POSITIVE, REALS)),
     Op("neg", "-", lambda m, x: -x, (lambda m, x, z: -1,)),
     Op("exp", "exp", lambda m, x: m.exp(x), (lambda m, x, z: z,)),
-    Op("log", "log", lambda m, x: m.log(x), (lambda m, x, z: 1 / x,), "x > 0", (POSITIVE,),
+    Op("log", "log", lambda m, x: m.log(x), (lambda m, x, z: m.reciprocal(x),), "x > 0", (POSITIVE,),
        ("ln",)),
-    Op("log10", "log10", lambda m, x: m.log10(x), (lambda m, x, z: 1 / (x * m.LN10),), "x > 0",
+    Op("log10", "log10", lambda m, x: m.log10(x), (lambda m, x, z: m.reciprocal(x, m.LN10),), "x > 0",
        (POSITIVE,)),
-    Op("log2", "log2", lambda m, x: m.log2(x), (lambda m, x, z: 1 / (x * m.LN2),), "x > 0",
+    Op("log2", "log2", lambda m, x: m.log2(x), (lambda m, x, z: m.reciprocal(x, m.LN2),), "x > 0",
        (POSITIVE,)),
     # log to a base y: a binary row, so a constant base stays exact as in x ** 2
     Op("logb", "logb", lambda m, x, y: m.log(x) / m.log(y),

@@ -6,9 +6,10 @@ import numbers
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Callable, Union
 
-from ..errors import DomainError, describe, forward_error
+from ..errors import DomainError, describe, forward_error, shown
 from .node import Node
 from .ops import OPS, REAL, Op
+from .persistence import reduce_node
 from .text import rich_fields
 from .walks import backward
 
@@ -37,6 +38,8 @@ class Scalar(Node):
         self.data = _real(data, "Scalar data")
         self.grad = 0.0
         self.label = label
+        if sym is not None and getattr(sym, "is_number", False):  # an exact constant (sympy's)
+            _check_constant(sym, self.data)
         self.sym = sym  # the leaf's symbolic identity; see nanograd.symbolic
         self.op: Op | None = None
         self._a = self._b = None
@@ -65,6 +68,10 @@ class Scalar(Node):
 
     backprop = backward  # the name in the earlier pure-Python nanograd
 
+    def __reduce__(self) -> tuple:
+        """pickle and copy.deepcopy, without recursion however deep the graph."""
+        return reduce_node(self)
+
     def __repr__(self) -> str:
         sym = "" if self.sym is None else f", sym={self.sym!r}"
         return f"Scalar(data={self.data!r}, grad={self.grad!r}, label={self.label!r}{sym})"
@@ -85,8 +92,20 @@ def _real(value: Any, what: str) -> float:
     except OverflowError:
         number = _INF
     if not -_INF < number < _INF:
-        raise ValueError(f"{what} must be finite, got {value!r}")
+        raise ValueError(f"{what} must be finite, got {shown(value)}")
     return number
+
+
+def _check_constant(sym: Any, data: float) -> None:
+    """A leaf that stands for an exact constant must hold its value: closed forms read the
+    constant, backprop the data, and the two would silently disagree."""
+    try:
+        exact = float(sym)
+    except (TypeError, ValueError):  # sympy.I, zoo: no real number
+        raise ValueError(f"the constant sym {sym} is not a real number") from None
+    if not math.isclose(exact, data, rel_tol=1e-12):
+        raise ValueError(f"Scalar({data!r}, sym={sym}): the data is not the constant's value "
+                         f"{exact!r}")
 
 
 def _constant(value: Any, op: Op, operands: tuple) -> Number | Fraction:
@@ -101,7 +120,7 @@ def _constant(value: Any, op: Op, operands: tuple) -> Number | Fraction:
         finite = False
     if not finite:
         args = ", ".join(describe(o) for o in operands)
-        raise DomainError(f"{op.name}({args}): the constant {value!r} is not a finite number")
+        raise DomainError(f"{op.name}({args}): the constant {shown(value)} is not a finite number")
     if type(value) is float or type(value) is int or isinstance(value, Fraction):
         return value
     return float(value)  # numpy scalars and the like
@@ -118,8 +137,17 @@ def make_node(value: float, op: Op, a: Any, b: Any = None) -> Scalar:
 
 
 def _binary(op: Op, a: Any, b: Any) -> Scalar:
-    x = a.data if isinstance(a, Scalar) else _constant(a, op, (a, b))
-    y = b.data if isinstance(b, Scalar) else _constant(b, op, (a, b))
+    # a constant is kept as _constant makes it (numpy's numbers as floats), for the closed forms
+    x: Any
+    y: Any
+    if isinstance(a, Scalar):
+        x = a.data
+    else:
+        x = a = _constant(a, op, (a, b))
+    if isinstance(b, Scalar):
+        y = b.data
+    else:
+        y = b = _constant(b, op, (a, b))
     if x is NotImplemented or y is NotImplemented:
         return NotImplemented  # Python then raises its TypeError naming both types
     try:
@@ -167,7 +195,8 @@ def _method(op: Op):
         def method(self: Scalar, other: Any) -> Scalar:  # type: ignore[misc]
             return apply(op, self, other)
 
-    method.__name__ = method.__qualname__ = op.name
+    method.__name__ = op.name
+    method.__qualname__ = f"Scalar.{op.name}"  # where pickle finds it (a model's activation)
     method.__doc__ = f"{op.name}(self{', other' * (op.arity - 1)}) as a new node of the graph " \
                      f"(domain: {op.domain})."
     return method

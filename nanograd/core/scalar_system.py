@@ -27,12 +27,20 @@ def _lifted(op: Op) -> Callable[..., Any]:
     return function
 
 
+# REAL's helpers that are not operations, written with the table's rows (as REAL writes them with
+# math and SYMBOLIC with sympy): `reciprocal` guards a float product against a subnormal x, which
+# a graph of Scalars has no need of.
+_HELPERS: dict[str, Callable[..., Any]] = {"reciprocal": lambda x, scale=1.0: 1 / x / scale}
+
+
 class ScalarSystem:
     """The namespace the table's rules see when their inputs are Scalars (see the module's doc)."""
 
     def __getattr__(self, name: str) -> Any:
         if name in OPS:
             value: Any = _lifted(OPS[name])
+        elif name in _HELPERS:
+            value = _HELPERS[name]
         else:
             value = getattr(REAL, name, None)
             if value is None or callable(value):

@@ -48,7 +48,7 @@ def backward(out: Node) -> None:
     """
     pause_collector()  # the walk makes no reference cycles, so the collector would only slow it down
     try:
-        _propagate(start_backward(out))
+        _all_or_nothing(out)
     finally:
         resume_collector()
 
@@ -63,10 +63,25 @@ def zero_grad(out: Node) -> None:
         node.grad = 0.0
 
 
-def start_backward(out: N) -> list[N]:
-    """The start of every backward pass (whole or step by step), so both keep the same semantics:
-    non-leaf gradients reset, leaf gradients kept to accumulate, out seeded. Returns the order."""
+def _all_or_nothing(out: Node) -> None:
+    """The whole pass, or, if it fails half way (a derivative undefined, Ctrl-C), none of it:
+    every gradient of the graph is put back as it was, so no leaf keeps half an accumulation."""
     order = topological_order(out)
+    before = [node.grad for node in order]
+    try:
+        _propagate(start_backward(out, order))
+    except BaseException:
+        for node, grad in zip(order, before):
+            node.grad = grad
+        raise
+
+
+def start_backward(out: N, order: list[N] | None = None) -> list[N]:
+    """The start of every backward pass (whole or step by step), so both keep the same semantics:
+    non-leaf gradients reset, leaf gradients kept to accumulate, out seeded. Returns the order
+    (`order`, when the caller has it already)."""
+    if order is None:
+        order = topological_order(out)
     for node in order:
         if node.op is not None:
             node.grad = 0.0

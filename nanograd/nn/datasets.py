@@ -55,11 +55,16 @@ def make_blobs(n: int = 100, centers: Union[int, Sequence[Sequence[float]]] = 3,
     if isinstance(centers, int):
         if centers < 1:
             raise ValueError(f"make_blobs: centers must be at least 1, got {centers}")
+        check_count(n_features, "n_features", "make_blobs")
+        if len(box) != 2 or not -math.inf < box[0] <= box[1] < math.inf:
+            raise ValueError(f"make_blobs: box must be a finite interval (low, high), got {box!r}")
         where = [[rng.uniform(*box) for _ in range(n_features)] for _ in range(centers)]
     else:
         where = [[float(c) for c in center] for center in centers]
-        if not where or len({len(c) for c in where}) != 1:
+        if not where or len({len(c) for c in where}) != 1 or not where[0]:
             raise ValueError(f"make_blobs: centers must be points of one dimension, got {centers!r}")
+        if not all(-math.inf < c < math.inf for center in where for c in center):
+            raise ValueError(f"make_blobs: centers must be finite numbers, got {centers!r}")
     points = [(list(where[i % len(where)]), i % len(where)) for i in range(n)]
     return _noisy_shuffled(points, std, rng)
 

@@ -10,6 +10,7 @@ import math
 import random
 from typing import Callable, Optional, Sequence, Union
 
+from ..core.node import PositionLabel
 from ..core.ops import OPS, REAL
 from ..core.scalar import Scalar, make_node
 from .datasets import check_count
@@ -48,7 +49,7 @@ class Module:
     def _label_parameters(self) -> None:
         # Each constructor calls this last, so the outermost module's names are the ones kept.
         for name, p in self.named_parameters():
-            p.label = name
+            p.label = PositionLabel(name)
 
 
 class Neuron(Module):

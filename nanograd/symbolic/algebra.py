@@ -22,7 +22,7 @@ SYMBOLIC = SimpleNamespace(
     cbrt=lambda x: sympy.sign(x) * sympy.Abs(x) ** sympy.Rational(1, 3),
     log10=lambda x: sympy.log(x, 10), log2=lambda x: sympy.log(x, 2),
     sigmoid=lambda x: 1 / (1 + sympy.exp(-x)),
-    relu=lambda x: sympy.Max(0, x),
+    relu=lambda x: sympy.Max(0, x), reciprocal=lambda x, scale=1: 1 / (x * scale),
     heaviside=lambda x: sympy.Heaviside(x, 0),  # H(0) = 0, as relu'(0) = 0 numerically
     LN2=sympy.log(2), LN10=sympy.log(10),
 )

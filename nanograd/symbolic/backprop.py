@@ -179,7 +179,8 @@ def hessian_expr(out: Scalar, wrt: Sequence[Scalar]) -> sympy.Matrix:
         if not is_variable(t):
             raise TypeError(f"hessian_expr differentiates with respect to variable leaves; "
                             f"{t!r} is {'an intermediate node' if t.op else 'a constant'}")
-    symbols = [leaf_symbol(t) for t in targets]
+    named = leaf_symbols(topological_order(out))
+    symbols = [named[t] if t in named else leaf_symbol(t) for t in targets]
     values = leaf_values(out)
     rows = []
     for derivative in grad_expr(out, wrt=targets):

@@ -50,9 +50,10 @@ def node_names(order: list[Scalar], out: Scalar | None) -> dict[Scalar, str]:
     Leaves are named as their closed forms name them, so formulas and closed forms agree. The
     names that are not labels are defined wherever they are used: see `definitions`.
     """
-    from ..symbolic.leaves import leaf_symbol  # sympy: loaded on first use
+    from ..symbolic.leaves import leaf_symbols  # sympy: loaded on first use
 
-    names = {node: str(leaf_symbol(node)) for node in order if node.op is None}
+    leaves = leaf_symbols(order)  # named together: automatic names are unique within a graph
+    names = {node: str(leaves[node]) for node in order if node.op is None}
     taken = set(names.values())
     for node in order:
         if node.op is not None and node.label:

@@ -114,11 +114,20 @@ def _call(op: Op, args: list[str]) -> str:
 
 
 def values_in(ranges: Ranges, digits: int = 3) -> st.SearchStrategy[float]:
-    """Numbers from a union of intervals, rounded so counterexamples read well (whole ones as int)."""
+    """Numbers from a union of intervals, rounded so counterexamples read well: to `digits`
+    decimals, or more where an interval is narrow, so that each holds about 10 ** digits of them."""
     def pick(interval: tuple[float, float]) -> st.SearchStrategy[float]:
         lo, hi = interval
-        scale = 10 ** digits
-        return st.integers(math.ceil(lo * scale), math.floor(hi * scale)).map(lambda k: k / scale)
+        places = digits - math.floor(math.log10(hi - lo)) if hi > lo else digits
+        places = max(digits, places)
+        if places > 300:  # an interval too narrow for decimals: any float in it
+            return st.floats(lo, hi)
+        scale = 10 ** places
+        low, high = math.ceil(lo * scale), math.floor(hi * scale)
+        if low > high:  # a single point, between two of the rounded numbers
+            return st.just(float(lo))
+        # k / scale rounds to the nearest float, which may step just outside [lo, hi]
+        return st.integers(low, high).map(lambda k: min(max(k / scale, lo), hi))
 
     return st.one_of(*(pick(i) for i in ranges))
 

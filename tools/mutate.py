@@ -1,0 +1,237 @@
+"""Mutation testing of nanograd's heart: plant one small bug at a time and see a test fail.
+
+    python tools/mutate.py                  # every target file (a few minutes per file)
+    python tools/mutate.py --file core/walks.py --list      # the mutants, without running
+    python tools/mutate.py --only 12,40     # rerun some mutants, by number
+
+Targets: the table (core/ops.py), the walks (core/walks.py), the Scalar (core/scalar.py) and
+the symbolic backprop (symbolic/backprop.py). Each mutant is one AST change (an operator or a
+comparison swapped, a constant moved by one, a condition negated, a statement removed); it is
+written into a scratch copy of the package and the fast tests aimed at that file are run
+against it, with a time limit. A mutant is killed when a test fails, errors or times out. This
+is a tool, not a test: run it on demand (it takes CPU), and read the survivors by hand: some
+are equivalent (the program means the same), the rest are tests to write. Mutants judged
+equivalent are listed in EQUIVALENT below with the reason, so the score counts the others.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Per target, the fast tests that should notice a bug in it.
+TARGETS: dict[str, list[str]] = {
+    "core/ops.py": ["tests/test_ops.py", "tests/test_numbers_edges.py", "tests/test_core_contracts.py",
+                    "tests/test_gradcheck_edges.py"],
+    "core/walks.py": ["tests/test_graph.py", "tests/test_graph_state.py", "tests/test_core_contracts.py",
+                      "tests/test_steps.py", "tests/test_ops.py"],
+    "core/scalar.py": ["tests/test_scalar.py", "tests/test_core_contracts.py", "tests/test_numbers_edges.py",
+                       "tests/test_graph_state.py", "tests/test_ops.py"],
+    "symbolic/backprop.py": ["tests/test_symbolic.py", "tests/test_symbolic_leaves.py",
+                             "tests/test_properties.py"],
+}
+TIME_LIMIT = 60.0  # seconds per mutant: an infinite loop counts as killed
+# Slow tests left out of mutant runs (subprocesses, 100,000-node chains): they test other things.
+SLOW = "not deep_chain and not depend_on_the_graph_only and not x_to_the_pi and not trained_model"
+# (file, line, description) of survivors judged equivalent, and why; see the module docstring.
+EQUIVALENT: dict[tuple[str, int, str], str] = {
+    ("core/ops.py", 58, "Gt -> GtE"):
+        "relu at 0 returns x, which is 0 (or -0.0, equal to 0): the same number either way",
+    ("core/walks.py", 50, "statement removed: gc.disable()"):
+        "the collector switched off only for speed; gradients are the same with it on",
+    ("core/walks.py", 92, "statement removed: node = None"):
+        "read only by the error handler, after the loop has bound it: order is never empty",
+}
+
+_SWAPS: dict[type, type] = {
+    ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult,
+    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In,
+    ast.And: ast.Or, ast.Or: ast.And,
+}
+
+
+@dataclass
+class Mutant:
+    number: int
+    file: str
+    line: int
+    description: str
+    source: str
+
+
+def _is_docstring(node: ast.AST, parent: ast.AST | None) -> bool:
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str))
+
+
+def _skipped(node: ast.AST) -> bool:
+    """Code whose mutation means nothing at run time: annotations, TYPE_CHECKING blocks."""
+    return isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+
+
+def _candidates(tree: ast.Module):
+    """(path to a node, what to do) for every mutation of the tree, in source order."""
+    def visit(node: ast.AST, path: tuple, in_annotation: bool):
+        if _skipped(node):
+            return
+        for field, value in ast.iter_fields(node):
+            annotation = in_annotation or field in ("annotation", "returns")
+            children = value if isinstance(value, list) else [value]
+            for i, child in enumerate(children):
+                if not isinstance(child, ast.AST):
+                    continue
+                where = path + ((field, i if isinstance(value, list) else None),)
+                if not annotation:
+                    yield from _mutations(child, where, node, field)
+                yield from visit(child, where, annotation)
+
+    yield from visit(tree, (), False)
+
+
+def _mutations(node: ast.AST, where: tuple, parent: ast.AST, field: str):
+    if isinstance(node, (ast.operator, ast.cmpop, ast.boolop)) and type(node) in _SWAPS:
+        yield where, f"{type(node).__name__} -> {_SWAPS[type(node)].__name__}", \
+            lambda n: _SWAPS[type(n)]()
+    elif isinstance(node, ast.Constant) and type(node.value) in (int, float) \
+            and not isinstance(node.value, bool):
+        yield where, f"{node.value!r} -> {node.value + 1!r}", \
+            lambda n: ast.Constant(n.value + 1)
+    elif isinstance(node, ast.If) or isinstance(node, ast.IfExp):
+        yield where, "condition negated", _negated
+    elif isinstance(node, (ast.Assign, ast.AugAssign, ast.Expr, ast.Raise)) \
+            and isinstance(parent, (ast.FunctionDef, ast.For, ast.While, ast.If, ast.Try,
+                                    ast.ExceptHandler, ast.With)) \
+            and not _is_docstring(node, parent):
+        yield where, f"statement removed: {ast.unparse(node).splitlines()[0][:50]}", \
+            lambda n: ast.Pass()
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.Not, ast.USub)):
+        yield where, f"{type(node.op).__name__} removed", lambda n: n.operand
+
+
+def _negated(node: ast.AST) -> ast.AST:
+    node.test = ast.UnaryOp(ast.Not(), node.test)
+    return node
+
+
+def _apply(tree: ast.Module, where: tuple, change) -> ast.Module:
+    mutated = copy.deepcopy(tree)
+    parent = mutated
+    for field, index in where[:-1]:
+        value = getattr(parent, field)
+        parent = value[index] if index is not None else value
+    field, index = where[-1]
+    value = getattr(parent, field)
+    node = value[index] if index is not None else value
+    replacement = change(node)
+    if index is None:
+        setattr(parent, field, replacement)
+    else:
+        value[index] = replacement
+    return ast.fix_missing_locations(mutated)
+
+
+def mutants(file: str, start: int = 1) -> list[Mutant]:
+    text = (ROOT / "nanograd" / file).read_text()
+    tree = ast.parse(text)
+    found = []
+    for where, description, change in _candidates(tree):
+        node = tree
+        for field, index in where:
+            value = getattr(node, field)
+            node = value[index] if index is not None else value
+        line = getattr(node, "lineno", None) or _line_of(tree, where)
+        try:
+            source = ast.unparse(_apply(tree, where, change))
+        except Exception:  # noqa: BLE001 (a mutation that makes no valid program: skip it)
+            continue
+        found.append(Mutant(start + len(found), file, line, description, source))
+    return found
+
+
+def _line_of(tree: ast.Module, where: tuple) -> int:
+    node, line = tree, 0
+    for field, index in where:
+        value = getattr(node, field)
+        node = value[index] if index is not None else value
+        line = getattr(node, "lineno", line)
+    return line
+
+
+def run(mutant: Mutant, scratch: Path) -> tuple[bool, float]:
+    """Whether the tests kill `mutant` (fail, error or time out), and how long they took."""
+    target = scratch / "nanograd" / mutant.file
+    original = target.read_text()
+    target.write_text(mutant.source)
+    env = {**os.environ, "PYTHONPATH": str(scratch), "NANOGRAD_PROFILE": "ci",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    start = time.perf_counter()
+    try:
+        done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                               "-k", SLOW, *TARGETS[mutant.file]], cwd=scratch, env=env, capture_output=True,
+                              timeout=TIME_LIMIT)
+        killed = done.returncode != 0
+    except subprocess.TimeoutExpired:
+        killed = True
+    finally:
+        target.write_text(original)
+    return killed, time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--file", action="append", choices=list(TARGETS),
+                        help="a target file (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument("--only", help="comma-separated mutant numbers to run")
+    args = parser.parse_args(argv)
+    everything: list[Mutant] = []
+    for file in TARGETS:
+        everything += mutants(file, start=len(everything) + 1)
+    chosen = [m for m in everything if not args.file or m.file in args.file]
+    if args.only:
+        numbers = {int(n) for n in args.only.split(",")}
+        chosen = [m for m in chosen if m.number in numbers]
+    if args.list:
+        for m in chosen:
+            print(f"{m.number:4} {m.file}:{m.line}  {m.description}")
+        print(f"{len(chosen)} mutants")
+        return 0
+    with tempfile.TemporaryDirectory() as directory:
+        scratch = Path(directory)
+        shutil.copytree(ROOT / "nanograd", scratch / "nanograd",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / "tests", scratch / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(ROOT / "pyproject.toml", scratch / "pyproject.toml")
+        survivors, equivalent, killed = [], [], 0
+        for m in chosen:
+            dead, seconds = run(m, scratch)
+            reason = EQUIVALENT.get((m.file, m.line, m.description))
+            status = "killed" if dead else "equivalent" if reason else "SURVIVED"
+            print(f"{m.number:4} {status:10} {seconds:5.1f}s {m.file}:{m.line}  {m.description}",
+                  flush=True)
+            if dead:
+                killed += 1
+            elif reason:
+                equivalent.append(m)
+            else:
+                survivors.append(m)
+    real = len(chosen) - len(equivalent)
+    print(f"\nmutation score: {killed} of {real} non-equivalent mutants killed "
+          f"({100 * killed / max(real, 1):.1f}%); {len(equivalent)} judged equivalent")
+    for m in survivors:
+        print(f"  survived: #{m.number} {m.file}:{m.line}  {m.description}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
