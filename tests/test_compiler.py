@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import struct
 
 import pytest
 from hypothesis import given
@@ -11,8 +12,9 @@ from hypothesis import strategies as st
 
 import nanograd
 from nanograd import Scalar
-from nanograd.compiler import compile
+from nanograd.compiler import SOURCE, Source, compile
 from nanograd.compiler import generate as generating
+from nanograd.compiler.source import INLINE
 from nanograd.core.ops import OPS, REAL
 from nanograd.testing.strategies import graphs
 
@@ -118,6 +120,49 @@ def test_the_source_is_readable_code_of_the_table():
     # no rule is written again: every function the code calls is REAL's, looked up by name
     called = set(re.findall(r"([A-Za-z_]\w*)\(", f.source)) - {"part0"}
     assert called <= set(vars(REAL))
+
+
+EDGES = [0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, -2.2250738585072014e-308, 1e-300,
+         -1e-300, 0.5, -0.5, 1.0, -1.0, 700.0, -700.0, 710.0, -746.0, 1e308, -1e308, math.inf,
+         -math.inf, math.nan]
+
+
+def bits(x: float) -> bytes:
+    return struct.pack("<d", x)
+
+
+@pytest.mark.parametrize("name", sorted(INLINE))
+def test_inline_primitives_are_reals_own_functions_bit_for_bit(name):
+    """The text compiled code runs instead of calling a primitive gives REAL's float exactly, or
+    the same kind of error, on the edge values (zeros of both signs, subnormals, inf, nan)."""
+    code = "def f(x):\n    return " + INLINE[name].format("x") + "\n"
+    namespace: dict = dict(vars(REAL))
+    exec(code, namespace)  # our own text from INLINE, the subject of this test
+    inline, real = namespace["f"], getattr(REAL, name)
+    for x in EDGES:
+        try:
+            expected = bits(real(x))
+        except ArithmeticError as error:
+            with pytest.raises(type(error)):
+                inline(x)
+            continue
+        assert bits(inline(x)) == expected, (name, x)
+
+
+def test_primitives_are_written_inline_only_over_names_and_numbers():
+    assert SOURCE.relu(Source("v3")).text == "(v3 if v3 > 0.0 else 0.0)"
+    assert SOURCE.relu(Source("v3 + v4", 1)).text == "relu(v3 + v4)"  # not computed twice
+    x = Scalar(0.5, label="x")
+    f = compile((x * 3).relu() * (x - 2).relu() + x.abs(), [x])
+    assert "relu(" not in f.source and "heaviside(" not in f.source and "sign(" not in f.source
+    assert_identical(f(), eager(f.out, [x]))
+    for value in (0.0, -0.0, 5e-324, -5e-324, -1.0, 3.0):
+        assert_identical(f([value]), eager(*rebuilt(value)))
+
+
+def rebuilt(value: float) -> tuple[Scalar, list[Scalar]]:
+    x = Scalar(value)
+    return (x * 3).relu() * (x - 2).relu() + x.abs(), [x]
 
 
 def test_generated_names_cannot_collide_with_the_number_system():

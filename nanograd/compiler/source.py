@@ -96,14 +96,37 @@ def lift(value: Any) -> Source:
     return value if isinstance(value, Source) else literal(value)
 
 
+# REAL's primitives that branch on their argument, written out as the code that computes them,
+# so compiled code makes no Python call for them: the same comparisons and constants as REAL's
+# function, so the same float to the last bit (tests/test_compiler.py checks each one against
+# REAL's on zeros of both signs, subnormals, infinities and nan). `{0}` is the argument, which
+# must be a name or a number here (it appears more than once); other primitives are called.
+INLINE: dict[str, str] = {
+    "relu": "({0} if {0} > 0.0 else 0.0)",
+    "heaviside": "(1.0 if {0} > 0.0 else 0.0)",
+    "sign": "(1.0 if {0} > 0.0 else -1.0 if {0} < 0.0 else 0.0)",
+    "sigmoid": "(1.0 / (1.0 + exp(-{0})) if {0} >= 0.0 else exp({0}) / (1.0 + exp({0})))",
+}
+_ATOM = re.compile(r"\{\d\}|[A-Za-z_]\w*|\d[\w.]*|\(-?[\d.][\w.+-]*\)")  # a name, number, placeholder
+
+
 class _SourceNumbers:
-    """`m` for the rules: every name REAL has, as code that calls (or reads) REAL's by name."""
+    """`m` for the rules: every name REAL has, as code that calls (or reads) REAL's by name, or,
+    for the primitives of INLINE, as the code of the primitive itself."""
 
     def __getattr__(self, name: str) -> Any:
         real = getattr(REAL, name)  # an AttributeError names what the table asked for
-        if callable(real):
-            return lambda *args: Source(f"{name}({', '.join(lift(a).text for a in args)})", ATOM)
-        return Source(name, ATOM)
+        if not callable(real):
+            return Source(name, ATOM)
+        inline = INLINE.get(name)
+
+        def call(*args: Any) -> Source:
+            texts = [lift(a).text for a in args]
+            if inline is not None and all(_ATOM.fullmatch(t) for t in texts):
+                return Source(inline.format(*texts), ATOM)
+            return Source(f"{name}({', '.join(texts)})", ATOM)
+
+        return call
 
 
 SOURCE = _SourceNumbers()
