@@ -15,7 +15,7 @@ from importlib import import_module
 from typing import Any
 
 from .calculus.parse import parse
-from .compiler import CompiledGradient, compile
+from .compiler import BatchGradient, CompiledGradient, compile, compile_batch
 from .core import (
     OPS,
     Jacobian,
@@ -92,7 +92,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     *_LAZY, "Scalar", "OPS", "Op", "apply", "backward", "zero_grad", "topological_order", "format_tree",
-    "compile", "CompiledGradient", "collector_paused",
+    "compile", "CompiledGradient", "compile_batch", "BatchGradient", "collector_paused",
     "jvp", "jacobian", "Jacobian", "grad", "hessian", "hvp",
     "explain", "backward_steps", "trace", "Trace", "parse", "nn", "losses", "optim", "datasets",
     "NanogradError", "DomainError", "DivisionByZeroError", "NonFiniteError", "ParseError",

@@ -4,27 +4,26 @@ from __future__ import annotations
 import math
 import random
 import re
+import struct
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import nanograd
-from nanograd import Scalar, topological_order
-from nanograd.compiler import compile
+from nanograd import Scalar
+from nanograd.compiler import SOURCE, Source, compile
 from nanograd.compiler import generate as generating
+from nanograd.compiler.source import INLINE
 from nanograd.core.ops import OPS, REAL
 from nanograd.testing.strategies import graphs
 
 
-def eager(out: Scalar, wrt: list[Scalar | None]) -> tuple[float, list[float]]:
-    """out and d out / d each of wrt by backward(); None stands for a node out does not depend
-    on (left unbuilt), whose gradient is 0."""
+def eager(out: Scalar, wrt: list[Scalar]) -> tuple[float, list[float]]:
     for node in wrt:
-        if node is not None:
-            node.grad = 0.0
+        node.grad = 0.0
     out.backward()
-    return out.data, [0.0 if node is None else node.grad for node in wrt]
+    return out.data, [node.grad for node in wrt]
 
 
 def same(x: float, y: float) -> bool:
@@ -55,16 +54,30 @@ def test_gradients_at_every_node_and_new_values_agree_with_eager(graph, seed):
     f = compile(graph.out, graph.leaves, wrt=wrt)
     assert_identical(f(), eager(graph.out, wrt))
     values = [v + rng.choice([0.0, 0.001, -0.25]) for v in graph.values]
-    index = {id(n): k for k, n in enumerate(graph.nodes)}
-    live = {index[id(n)] for n in topological_order(graph.out) if id(n) in index}
-    try:  # only what out depends on: the replay computes nothing else
-        _, nodes = graph.build(values, needed=live)
-        expected = eager(nodes[-1], [nodes[index[id(n)]] for n in wrt])
+    try:
+        copies = out_graph_rebuilt(graph.out, dict(zip(map(id, graph.leaves), values)))
+        expected = eager(copies[id(graph.out)],
+                         [copies.get(id(n), Scalar(0.0)) for n in wrt])
     except nanograd.NanogradError as error:
         with pytest.raises(type(error), match=re.escape(str(error))):
             f(values)
     else:
         assert_identical(f(values), expected)
+
+
+def out_graph_rebuilt(out: Scalar, values: dict[int, float]) -> dict[int, Scalar]:
+    """The nodes `out` depends on (what compiling traces; a random graph may hold others) built
+    afresh, eagerly, with new values for some leaves: copies by the id of the original."""
+    copies: dict[int, Scalar] = {}
+    for node in nanograd.topological_order(out):
+        if node.op is None:
+            copy = Scalar(values.get(id(node), node.data), label=node.label)
+        else:
+            copy = nanograd.apply(node.op, *(copies[id(o)] if isinstance(o, Scalar) else o
+                                             for o in node.inputs))
+            copy.label = node.label
+        copies[id(node)] = copy
+    return copies
 
 
 def mlp_step_graph(n_points: int = 12, seed: int = 0):
@@ -120,13 +133,57 @@ def test_the_source_is_readable_code_of_the_table():
     assert "tanh(" in f.source and "# reverse pass" in f.source and "# a" in f.source
     assert "def part0(V, G, S):" in f.source
     # no rule is written again: every function the code calls is REAL's, looked up by name
-    called = set(re.findall(r"([A-Za-z_]\w*)\(", f.source)) - {"part0"}
+    # (and the builtin sum, which checks that tanh's input is finite)
+    called = set(re.findall(r"([A-Za-z_]\w*)\(", f.source)) - {"part0", "sum"}
     assert called <= set(vars(REAL))
+
+
+EDGES = [0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, -2.2250738585072014e-308, 1e-300,
+         -1e-300, 0.5, -0.5, 1.0, -1.0, 700.0, -700.0, 710.0, -746.0, 1e308, -1e308, math.inf,
+         -math.inf, math.nan]
+
+
+def bits(x: float) -> bytes:
+    return struct.pack("<d", x)
+
+
+@pytest.mark.parametrize("name", sorted(INLINE))
+def test_inline_primitives_are_reals_own_functions_bit_for_bit(name):
+    """The text compiled code runs instead of calling a primitive gives REAL's float exactly, or
+    the same kind of error, on the edge values (zeros of both signs, subnormals, inf, nan)."""
+    code = "def f(x):\n    return " + INLINE[name].format("x") + "\n"
+    namespace: dict = dict(vars(REAL))
+    exec(code, namespace)  # our own text from INLINE, the subject of this test
+    inline, real = namespace["f"], getattr(REAL, name)
+    for x in EDGES:
+        try:
+            expected = bits(real(x))
+        except ArithmeticError as error:
+            with pytest.raises(type(error)):
+                inline(x)
+            continue
+        assert bits(inline(x)) == expected, (name, x)
+
+
+def test_primitives_are_written_inline_only_over_names_and_numbers():
+    assert SOURCE.relu(Source("v3")).text == "(v3 if v3 > 0.0 else 0.0)"
+    assert SOURCE.relu(Source("v3 + v4", 1)).text == "relu(v3 + v4)"  # not computed twice
+    x = Scalar(0.5, label="x")
+    f = compile((x * 3).relu() * (x - 2).relu() + x.abs(), [x])
+    assert "relu(" not in f.source and "heaviside(" not in f.source and "sign(" not in f.source
+    assert_identical(f(), eager(f.out, [x]))
+    for value in (0.0, -0.0, 5e-324, -5e-324, -1.0, 3.0):
+        assert_identical(f([value]), eager(*rebuilt(value)))
+
+
+def rebuilt(value: float) -> tuple[Scalar, list[Scalar]]:
+    x = Scalar(value)
+    return (x * 3).relu() * (x - 2).relu() + x.abs(), [x]
 
 
 def test_generated_names_cannot_collide_with_the_number_system():
     for name in vars(REAL):
-        assert not re.fullmatch(r"[vgR]\d+|[VGS]|REAL|Fraction|part\d+", name), name
+        assert not re.fullmatch(r"[vgR]\d+|[VGS]|REAL|Fraction|part\d+|sum", name), name
 
 
 def test_every_row_compiles_with_node_and_constant_operands():
@@ -154,6 +211,30 @@ def test_errors_are_nanograds_own_naming_the_operation_and_node():
     f = compile((z * 1e100) * (z * 1e100), [z])
     with pytest.raises(nanograd.NonFiniteError, match="mul"):
         f([1e110])
+
+
+@pytest.mark.parametrize("build", [
+    lambda x: 1 / (x * x) + x,  # x * x overflows to inf; 1 / inf is 0.0, finite again
+    lambda x: (x * x - x * x).relu() + x,  # inf - inf is nan; relu(nan) is 0.0
+    lambda x: (x * x).tanh() * x,  # tanh(inf) is 1.0
+    lambda x: (-(x * x)).exp() + x,  # exp(-inf) is 0.0
+    lambda x: (x * x * 2).sigmoid() + (x * x * -2).sigmoid(),  # inline sigmoid of +-inf
+])
+def test_an_overflow_that_vanishes_downstream_is_still_nanograds_error(build):
+    """Eager nanograd stops at the node whose value overflows; a replay whose final values are
+    finite again must not return numbers eager nanograd would not give."""
+    x = Scalar(2.0, label="x")
+    f = compile(build(x), [x])
+    with pytest.raises(nanograd.NonFiniteError) as eager_error:
+        build(Scalar(1e200, label="x"))
+    with pytest.raises(nanograd.NonFiniteError, match=re.escape(str(eager_error.value))):
+        f([1e200])
+    assert_identical(f([3.0]), eager(*rebuilt_with(build, 3.0)))
+
+
+def rebuilt_with(build, value: float) -> tuple[Scalar, list[Scalar]]:
+    x = Scalar(value, label="x")
+    return build(x), [x]
 
 
 def test_a_long_sum_and_a_deep_chain_compile():

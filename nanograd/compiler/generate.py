@@ -12,17 +12,20 @@ statements (CPython's compiler fails on sums of a few thousand terms and on deep
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from array import array
 from dataclasses import dataclass
 from typing import Sequence
 
 from ..core.node import Node
+from ..core.ops import REAL, Op
 from ..core.walks import topological_order
-from .source import Template, constant_text, template
+from .source import CALLS, SOURCE, Template, constant_text, template
 
 DEPTH = 30  # an inlined expression this deep gets a name of its own
 TERMS = 32  # terms of a sum per statement
+CHECKS = 250  # values checked for finiteness per statement
 CHUNK = 5000  # statements per compiled function
 _NAME = re.compile(r"\b[vg]\d+\b")  # the generated code's variables: values v<i>, gradients g<i>
 _LABEL = re.compile(r"[\w.\[\] +-]{1,40}", re.ASCII)  # a label safe to show in a comment
@@ -39,6 +42,39 @@ class Program:
     order: list[Node]  # the traced graph, for an eager rerun
 
 
+# Inputs that probe whether an op turns a non-finite operand into a finite value.
+_NON_FINITE = (math.inf, -math.inf, math.nan)
+_PROBES = (0.0, -0.0, 5e-324, -5e-324, 0.5, -0.5, 1.0, -1.0, 2.0, -2.0, 3.0, -3.0, 1e308, -1e308,
+           *_NON_FINITE)
+_hides: dict[Op, tuple[bool, ...]] = {}
+
+
+def hides_non_finite(op: Op) -> tuple[bool, ...]:
+    """For each input of `op`: whether a value there that is not finite can give a finite output
+    (1 / inf is 0.0, relu(nan) is 0.0, tanh(inf) is 1.0). Eager nanograd stops at the first value
+    that is not finite, so compiled code checks such inputs; the others carry inf or nan on to
+    the values the replay checks at the end. Found by running the row's forward over REAL at inf,
+    -inf and nan, against edge values of the other input: no list of ops to keep up to date."""
+    found = _hides.get(op)
+    if found is None:
+        found = _hides[op] = tuple(any(_finite_from(op, k, bad) for bad in _NON_FINITE)
+                                   for k in range(op.arity))
+    return found
+
+
+def _finite_from(op: Op, k: int, bad: float) -> bool:
+    others = [()] if op.arity == 1 else [(p,) for p in _PROBES]
+    for other in others:
+        args = (bad, *other) if k == 0 else (*other, bad)
+        try:
+            value = op.forward(REAL, *args)
+        except (ArithmeticError, ValueError, TypeError):
+            continue
+        if -math.inf < value < math.inf:
+            return True
+    return False
+
+
 def _atomic(text: str) -> bool:
     return text.isidentifier() or text.replace(".", "", 1).isdigit()
 
@@ -49,9 +85,13 @@ def _literal(value: float) -> str:
 
 
 def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
-             also: Sequence[Node] = ()) -> Program:
+             also: Sequence[Node] = (), *, arrays: bool = False) -> Program:
     """The program computing out's value, d out / d w for w in `wrt`, and the values of `also`,
-    as functions of the values of `inputs` (leaves; every other leaf is a constant)."""
+    as functions of the values of `inputs` (leaves; every other leaf is a constant).
+
+    `arrays=True`: code for values that are arrays (`compile_batch`): every primitive a call,
+    and no finiteness checks (the array library raises where a value overflows)."""
+    m = CALLS if arrays else SOURCE
     order = topological_order(out)
     n = len(order)
     index = {id(node): i for i, node in enumerate(order)}
@@ -68,6 +108,7 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
     live = bytearray(n)
     need = bytearray(n)
     temps: list[Template | None] = [None] * n
+    hide_a, hide_b = bytearray(n), bytearray(n)  # whose input must be checked finite
     is_node = isinstance
     for i, node in enumerate(order):
         op = node.op
@@ -87,7 +128,11 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
             lv, nd = lv or live[j], nd or need[j]
         live[i] = lv
         need[i] = nd or i in wrt_at
-        temps[i] = template(op, a, b, a_node, b_node)
+        temps[i] = template(op, a, b, a_node, b_node, m)
+        if not arrays:
+            hides = hides_non_finite(op)
+            hide_a[i] = hides[0]
+            hide_b[i] = op.arity == 2 and hides[1]
 
     # Pass 2: how often each value is read, forward and backward.
     uses = array("q", [0]) * n
@@ -102,9 +147,9 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
         if live[i]:
             fa, fb = t.forward_uses
             if ja >= 0:
-                uses[ja] += fa
+                uses[ja] += fa + (hide_a[i] and live[ja])
             if jb >= 0:
-                uses[jb] += fb
+                uses[jb] += fb + (hide_b[i] and live[jb])
         if need[i]:
             for j, (ux, uy, uz, _) in zip((ja, jb), t.contribution_uses):
                 if j >= 0 and need[j]:
@@ -114,9 +159,18 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
                         uses[jb] += uy
                     uses[i] += uz
 
-    # Pass 3: the forward statements.
+    # Pass 3: the forward statements; the inputs of ops that can hide an inf or a nan are
+    # checked, CHECKS at a time, by their sum (inf - inf is nan: a sum of finite values is finite
+    # unless it overflows, and then the eager rerun finds all finite and gives the same result).
+    # The builtin sum of a tuple adds floats in C, without a float object per term.
     lines: list[str] = ["# forward pass"]
     emit = lines.append
+    checks: list[str] = []
+
+    def check() -> None:
+        emit(f"if not -1e999 < sum(({', '.join(checks)},)) < 1e999: raise OverflowError")
+        checks.clear()
+
     val: list[str | None] = [None] * n
     depth = bytearray(n)
     for i, node in enumerate(order):
@@ -135,6 +189,11 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
         sb = val[jb] if jb >= 0 else "" if node._b is None else constant_text(node._b)
         d = 1 + max(depth[ja] if ja >= 0 else 0, depth[jb] if jb >= 0 else 0)
         text = t.forward.format(sa, sb, "", "", sa, sb)
+        for j, h in ((ja, hide_a[i]), (jb, hide_b[i])):
+            if h and j >= 0 and live[j]:
+                checks.append(val[j] or "")
+                if len(checks) >= CHECKS:
+                    check()
         if uses[i] == 1 and d < DEPTH:
             val[i] = f"({text})"
             depth[i] = d
@@ -146,6 +205,9 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
             val[ja] = None  # folded into this node's expression: no longer needed
         if jb >= 0 and uses[jb] == 1 and fb:
             val[jb] = None
+
+    if checks:
+        check()
 
     # Pass 4: the reverse pass, node by node from the output as backward() goes.
     emit("# reverse pass")
@@ -238,7 +300,8 @@ def _cut(lines: list[str]) -> tuple[list[str], int]:
     chunks = [lines[k:k + CHUNK] for k in range(0, len(lines), CHUNK)]
     if len(chunks) == 1:
         return [_function("part0", chunks[0])], 0
-    assigned = [{line.split(" = ", 1)[0] for line in chunk if not line.startswith(("#", "return"))}
+    assigned = [{line.split(" = ", 1)[0] for line in chunk
+                 if not line.startswith(("#", "return", "if "))}
                 for chunk in chunks]
     used = [set(_NAME.findall("\n".join(chunk))) for chunk in chunks]
     stores: list[set[str]] = [set() for _ in chunks]

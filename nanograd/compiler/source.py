@@ -96,17 +96,46 @@ def lift(value: Any) -> Source:
     return value if isinstance(value, Source) else literal(value)
 
 
+# REAL's primitives that branch on their argument, written out as the code that computes them,
+# so compiled code makes no Python call for them: the same comparisons and constants as REAL's
+# function, so the same float to the last bit (tests/test_compiler.py checks each one against
+# REAL's on zeros of both signs, subnormals, infinities and nan). `{0}` is the argument, which
+# must be a name or a number here (it appears more than once); other primitives are called.
+INLINE: dict[str, str] = {
+    "relu": "({0} if {0} > 0.0 else 0.0)",
+    "heaviside": "(1.0 if {0} > 0.0 else 0.0)",
+    "sign": "(1.0 if {0} > 0.0 else -1.0 if {0} < 0.0 else 0.0)",
+    "sigmoid": "(1.0 / (1.0 + exp(-{0})) if {0} >= 0.0 else exp({0}) / (1.0 + exp({0})))",
+}
+_ATOM = re.compile(r"\{\d\}|[A-Za-z_]\w*|\d[\w.]*|\(-?[\d.][\w.+-]*\)")  # a name, number, placeholder
+
+
 class _SourceNumbers:
-    """`m` for the rules: every name REAL has, as code that calls (or reads) REAL's by name."""
+    """`m` for the rules: every name REAL has, as code that calls (or reads) REAL's by name, or,
+    for the primitives of `inline`, as the code of the primitive itself."""
+
+    def __init__(self, inline: dict[str, str]) -> None:
+        self._inline = inline
 
     def __getattr__(self, name: str) -> Any:
         real = getattr(REAL, name)  # an AttributeError names what the table asked for
-        if callable(real):
-            return lambda *args: Source(f"{name}({', '.join(lift(a).text for a in args)})", ATOM)
-        return Source(name, ATOM)
+        if not callable(real):
+            return Source(name, ATOM)
+        inline = self._inline.get(name)
+
+        def call(*args: Any) -> Source:
+            texts = [lift(a).text for a in args]
+            if inline is not None and all(_ATOM.fullmatch(t) for t in texts):
+                return Source(inline.format(*texts), ATOM)
+            return Source(f"{name}({', '.join(texts)})", ATOM)
+
+        return call
 
 
-SOURCE = _SourceNumbers()
+SOURCE = _SourceNumbers(INLINE)
+# Every primitive as a call by name: for code run over arrays (`compile_batch`), where the names
+# are bound to array functions and a Python `if` cannot branch per element.
+CALLS = _SourceNumbers({})
 
 # The rules compiled code calls by name when their text depends on values (see the module doc).
 RULES: dict[str, Callable] = {}
@@ -123,9 +152,9 @@ def _rule_call(rule: Callable, args: tuple) -> Source:
     return Source(f"{name}(REAL, {', '.join(lift(a).text for a in args)})", ATOM)
 
 
-def _run(rule: Callable, args: tuple) -> Source:
+def _run(rule: Callable, args: tuple, m: _SourceNumbers) -> Source:
     try:
-        return lift(rule(SOURCE, *args))
+        return lift(rule(m, *args))
     except _ValueDependent:
         return _rule_call(rule, args)
 
@@ -158,22 +187,24 @@ _templates: dict[tuple, Template] = {}
 A, B = "{4}", "{5}"  # placeholders for constant operands, where the rules do not branch on them
 
 
-def template(op: Op, a: Any, b: Any, a_is_node: bool, b_is_node: bool) -> Template:
+def template(op: Op, a: Any, b: Any, a_is_node: bool, b_is_node: bool,
+             m: _SourceNumbers = SOURCE) -> Template:
     """The template of `op` on operands `a` (and `b`): node operands become placeholders X and
     Y, constants the placeholders A and B; but where a rule branches on a constant (pow's slope
-    is 0 for y == 0), the constant's exact value is written in, so the cache keys on it."""
-    key: tuple = (op, a_is_node, b_is_node)
+    is 0 for y == 0), the constant's exact value is written in, so the cache keys on it. `m`:
+    SOURCE, or CALLS for code run over arrays."""
+    key: tuple = (op, a_is_node, b_is_node, m)
     found = _templates.get(key)
     if found is None:
         found = _templates[key] = _make(op, Source(X) if a_is_node else Source(A),
-                                        Source(Y) if b_is_node else Source(B), op.arity)
+                                        Source(Y) if b_is_node else Source(B), op.arity, m)
     if not found.branches or (a_is_node and (b_is_node or op.arity == 1)):
         return found
-    key = (op, a_is_node or (type(a), repr(a)), b_is_node or (type(b), repr(b)))  # -0.0 is not 0.0
+    key = (op, a_is_node or (type(a), repr(a)), b_is_node or (type(b), repr(b)), m)  # -0.0 != 0.0
     found = _templates.get(key)
     if found is None:
         found = _templates[key] = _make(op, Source(X) if a_is_node else a,
-                                        Source(Y) if b_is_node else b, op.arity)
+                                        Source(Y) if b_is_node else b, op.arity, m)
     return found
 
 
@@ -183,12 +214,12 @@ def constant_text(value: Any) -> str:
     return f"({text})" if text[0] == "-" else text
 
 
-def _make(op: Op, x: Any, y: Any, arity: int) -> Template:
+def _make(op: Op, x: Any, y: Any, arity: int, m: _SourceNumbers) -> Template:
     args = (x,) if arity == 1 else (x, y)
     nodes = [isinstance(v, Source) and v.text in (X, Y) for v in args]
-    forward = _run(op.forward, args).text
+    forward = _run(op.forward, args, m).text
     contributions = tuple(
-        _contribution(_run(partial, (*args, Source(Z)))) if is_node else None
+        _contribution(_run(partial, (*args, Source(Z)), m)) if is_node else None
         for partial, is_node in zip(op.partials, nodes))
     return Template(forward, contributions)
 

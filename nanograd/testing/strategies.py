@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from typing import Collection, Sequence
+from typing import Sequence
 
 try:
     from hypothesis import settings
@@ -62,19 +62,12 @@ class RandomGraph:
     def out(self) -> Scalar:
         return self.nodes[-1]
 
-    def build(self, values: Sequence[float], leaves: Sequence[Scalar] | None = None,
-              needed: Collection[int] | None = None):
-        """The same graph at other leaf values (or on other leaf Scalars): (leaves, nodes).
-
-        With `needed`, only the nodes of those indices are built (the others are None): a node
-        the output does not depend on may fail at values where the output is defined."""
+    def build(self, values: Sequence[float], leaves: Sequence[Scalar] | None = None):
+        """The same graph at other leaf values (or on other leaf Scalars): (leaves, nodes)."""
         if leaves is None:
             leaves = [Scalar(v, label=f"x{i}", sym=f"x{i}") for i, v in enumerate(values)]
-        nodes: list = list(leaves)
+        nodes = list(leaves)
         for step in self.steps:
-            if needed is not None and len(nodes) not in needed:
-                nodes.append(None)
-                continue
             args = [o.constant if o.node is None else nodes[o.node] + o.shift if o.shift
                     else nodes[o.node] for o in step.operands]
             node = apply(step.op, *args)
