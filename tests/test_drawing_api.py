@@ -3,6 +3,7 @@ render, view and Jupyter display; text that fits its boxes in any monospace font
 keeping inputs and neurons in order."""
 from __future__ import annotations
 
+import math
 import random
 import re
 import xml.etree.ElementTree as ElementTree
@@ -138,6 +139,27 @@ def test_a_long_chain_runs_top_down_and_a_huge_graph_draws_its_readable_part():
     from nanograd.losses import hinge_loss
 
     loss = hinge_loss([model([i / 20, 1 - i / 20]) for i in range(40)], [1, -1] * 20)
-    with pytest.warns(LargeGraphWarning, match="nodes"):
+    with pytest.warns(LargeGraphWarning, match="120 layer applications as a block, the 200 near"):
+        dot = draw_dot(loss)  # 26,000 nodes: a block per layer and sample, then the nearest
+    blocks = dot.source.count("shape=Mrecord")
+    assert 0 < blocks and blocks + dot.source.count("shape=record") == MAX_NODES <= 200
+    assert "layer L2 | 1 neuron (tanh)" in dot.source and "layer L1 | 16 neurons (relu)" in dot.source
+
+
+def test_a_big_network_loss_draws_a_block_per_neuron_applied():
+    from nanograd import LargeGraphWarning
+    from nanograd.losses import hinge_loss
+
+    model = MLP(2, [4, 4, 1], rng=random.Random(3))
+    xs = [[i / 4, 1 - i / 4] for i in range(4)]
+    loss = hinge_loss([model(x) for x in xs], [1, -1, 1, -1])
+    with pytest.warns(LargeGraphWarning, match="36 neuron applications as a block"):
         dot = draw_dot(loss)
-    assert dot.source.count("shape=record") == MAX_NODES <= 200  # readable, quick to lay out
+    assert dot.source.count("shape=Mrecord") == 4 * (4 + 4 + 1)  # each neuron, each sample
+    assert "w0" not in dot.source  # parameters are inside their blocks
+    # the first layer's blocks show each neuron's output, computed here by hand
+    for x in xs:
+        for j, neuron in enumerate(model.layers[0].neurons):
+            value = math.tanh(sum(w.data * xi for w, xi in zip(neuron.weights, x)) + neuron.bias.data)
+            assert f"neuron L0.N{j} (tanh) | data {value:.4f}" in dot.source
+    assert ">loss<" in dot.pipe(encoding="utf-8")  # the output still drawn as itself, laid out
