@@ -3,6 +3,7 @@ render, view and Jupyter display; text that fits its boxes in any monospace font
 keeping inputs and neurons in order."""
 from __future__ import annotations
 
+import math
 import random
 import re
 import xml.etree.ElementTree as ElementTree
@@ -68,20 +69,60 @@ def test_text_fits_its_box_in_any_monospace_font():
         assert sum(0.61 * 14 * len(t) for t in texts) < width, (texts, width)
 
 
-def test_draw_model_keeps_inputs_and_neurons_in_order():
-    model = MLP(3, [4, 4, 1], rng=random.Random(1))
-    root = ElementTree.fromstring(draw_model(model).pipe(encoding="utf-8"))
-    where: dict[str, list[float]] = {}
+def _texts(drawing) -> list[tuple[str, float, float]]:
+    """(text, x, y) of every text in the drawing laid out as SVG; x is the text's start."""
+    root = ElementTree.fromstring(drawing.pipe(encoding="utf-8"))
+    found = []
     for text in root.iter(f"{SVG}text"):
-        found = re.fullmatch(r"(x\d|neuron \d) ?.*", text.text or "")
+        x, width = float(text.get("x")), 0.6 * 14 * len(text.text or "")
+        start = {"start": x, "middle": x - width / 2, "end": x - width}[text.get("text-anchor")]
+        found.append((text.text or "", start, float(text.get("y"))))
+    return found
+
+
+def _curve_points(root) -> list[tuple[float, float]]:
+    """Points along every edge of an SVG drawing (its cubic Béziers, 20 points each)."""
+    points = []
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") != "edge":
+            continue
+        numbers = [float(v) for v in re.findall(r"-?[\d.]+", group.find(f"{SVG}path").get("d"))]
+        xy = list(zip(numbers[::2], numbers[1::2]))
+        for i in range(0, len(xy) - 3, 3):
+            (x0, y0), (x1, y1), (x2, y2), (x3, y3) = xy[i:i + 4]
+            for t in (k / 20 for k in range(21)):
+                u = 1 - t
+                points.append((u**3 * x0 + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t**3 * x3,
+                               u**3 * y0 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t**3 * y3))
+    return points
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+@pytest.mark.parametrize("sizes", [[4, 4, 1], [3, 3, 3, 1], [5, 5, 2]])
+def test_draw_model_keeps_inputs_and_neurons_in_order_and_edges_off_titles(rankdir, sizes):
+    nin = 3
+    drawing = draw_model(MLP(nin, sizes, rng=random.Random(1)), rankdir=rankdir)
+    texts = _texts(drawing)
+    across = 2 if rankdir == "LR" else 1  # units follow one another down (y), or across (x)
+    where: dict[str, list[float]] = {}
+    for text, x, y in texts:
+        found = re.fullmatch(r"(x\d|neuron \d+) ?.*", text)
         if found:
-            where.setdefault(found.group(1), []).append(float(text.get("y")))
-    for layer in range(2):  # top to bottom: x0, x1, x2; neuron 0 to neuron 3 in each layer
-        ys = [where[f"neuron {j}"][layer] for j in range(4)]
-        assert ys == sorted(ys), ys
-    assert [where[f"x{i}"][0] for i in range(3)] == sorted(where[f"x{i}"][0] for i in range(3))
-    # edges leave a block on its east side and enter the next on its west: none crosses a title
-    assert 'tailport=e' in draw_model(model).source and 'headport=w' in draw_model(model).source
+            where.setdefault(found.group(1), []).append((x, y)[across - 1])
+    for layer, width in enumerate(sizes):  # x0, x1, x2 and neuron 0, 1, ... in each layer
+        places = [where[f"neuron {j}"][layer] for j in range(width)]
+        assert places == sorted(places), (layer, places)
+    inputs = [where[f"x{i}"][0] for i in range(nin)]
+    assert inputs == sorted(inputs)
+    # no edge runs through a layer's title
+    root = ElementTree.fromstring(drawing.pipe(encoding="utf-8"))
+    points = _curve_points(root)
+    titles = [(x, y, text) for text, x, y in texts if re.match(r"layer \d|\d+ neurons?,", text)]
+    assert len(titles) == len(sizes) * (1 if rankdir == "LR" else 2)
+    for x, y, text in titles:
+        right = x + 0.6 * 14 * len(text)
+        crossing = [(px, py) for px, py in points if x <= px <= right and y - 12 <= py <= y + 3]
+        assert not crossing, (text, crossing[:3])
 
 
 def test_a_long_chain_runs_top_down_and_a_huge_graph_draws_its_readable_part():
@@ -98,6 +139,27 @@ def test_a_long_chain_runs_top_down_and_a_huge_graph_draws_its_readable_part():
     from nanograd.losses import hinge_loss
 
     loss = hinge_loss([model([i / 20, 1 - i / 20]) for i in range(40)], [1, -1] * 20)
-    with pytest.warns(LargeGraphWarning, match="nodes"):
+    with pytest.warns(LargeGraphWarning, match="120 layer applications as a block, the 200 near"):
+        dot = draw_dot(loss)  # 26,000 nodes: a block per layer and sample, then the nearest
+    blocks = dot.source.count("shape=Mrecord")
+    assert 0 < blocks and blocks + dot.source.count("shape=record") == MAX_NODES <= 200
+    assert "layer L2 | 1 neuron (tanh)" in dot.source and "layer L1 | 16 neurons (relu)" in dot.source
+
+
+def test_a_big_network_loss_draws_a_block_per_neuron_applied():
+    from nanograd import LargeGraphWarning
+    from nanograd.losses import hinge_loss
+
+    model = MLP(2, [4, 4, 1], rng=random.Random(3))
+    xs = [[i / 4, 1 - i / 4] for i in range(4)]
+    loss = hinge_loss([model(x) for x in xs], [1, -1, 1, -1])
+    with pytest.warns(LargeGraphWarning, match="36 neuron applications as a block"):
         dot = draw_dot(loss)
-    assert dot.source.count("shape=record") == MAX_NODES <= 200  # readable, quick to lay out
+    assert dot.source.count("shape=Mrecord") == 4 * (4 + 4 + 1)  # each neuron, each sample
+    assert "w0" not in dot.source  # parameters are inside their blocks
+    # the first layer's blocks show each neuron's output, computed here by hand
+    for x in xs:
+        for j, neuron in enumerate(model.layers[0].neurons):
+            value = math.tanh(sum(w.data * xi for w, xi in zip(neuron.weights, x)) + neuron.bias.data)
+            assert f"neuron L0.N{j} (tanh) | data {value:.4f}" in dot.source
+    assert ">loss<" in dot.pipe(encoding="utf-8")  # the output still drawn as itself, laid out

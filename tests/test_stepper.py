@@ -144,3 +144,26 @@ def test_the_command_writes_the_page(tmp_path):
                              text=True, timeout=60)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "web page" in refused.stderr
+
+
+def test_a_wide_and_a_tall_graph_stay_readable_with_the_current_node_in_view(tmp_path, browser):
+    xs = [Scalar(0.1 * i, label=f"x{i}") for i in range(6)]
+    ws = [Scalar(0.2 - 0.1 * i, label=f"w{i}") for i in range(6)]
+    wide = sum((w * x for w, x in zip(ws, xs)), Scalar(0.1, label="b")).tanh()
+    tall = Scalar(0.3, label="x")
+    for _ in range(10):
+        tall = (tall * 0.9).tanh()
+    for name, out in (("wide", wide), ("tall", tall)):
+        browser.open(stepper(out).save(tmp_path / f"{name}.html"))
+        scale = browser.evaluate("""(() => { const s = document.querySelector('#graph svg');
+          return s.getBoundingClientRect().width / s.width.baseVal.value; })()""")
+        assert scale >= 0.74, (name, scale)  # text never shrunk past reading
+        for frame in (0, len(topological_order(out)) - 1, 2 * len(topological_order(out)) - 1):
+            browser.evaluate(f"""(() => {{ const s = document.getElementById('slider');
+              s.value = {frame}; s.dispatchEvent(new Event('input')); }})()""")
+            inside = browser.evaluate("""(() => {
+              const a = document.querySelector('#graph g.node.current').getBoundingClientRect();
+              const b = document.getElementById('graph').getBoundingClientRect();
+              return a.left >= b.left && a.right <= b.right && a.top >= b.top && a.bottom <= b.bottom;
+            })()""")
+            assert inside, (name, frame)  # the node of the step is scrolled into view

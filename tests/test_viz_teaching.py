@@ -3,6 +3,7 @@ draw_model, read back from the DOT source. Oracles: closed forms and derivatives
 (sympy, math), and the graph's structure as built in the test."""
 from __future__ import annotations
 
+import html
 import math
 import re
 import warnings
@@ -332,27 +333,39 @@ def test_drawings_are_digraphs_that_jupyter_can_show():
     assert callable(dot._repr_mimebundle_)
 
 
+def blocks(dot) -> dict[str, list[list[str]]]:
+    """{layer id: [the title's texts, then each unit's texts]} of a draw_model drawing (LR):
+    a layer is a table whose cells PORT="nJ" are its units."""
+    found = {}
+    for uid, label in re.findall(r'^\s*(L\d+) \[label=<(.*)> shape=plain\]$', dot.source, re.M):
+        parts = re.split(r'<TD PORT="n\d+">', label)
+        found[uid] = [[html.unescape(t) for t in re.findall(r"<TD>([^<]*)</TD>", part)]
+                      for part in parts]
+    return found
+
+
 def test_draw_model_shows_layers_and_neurons_as_blocks():
     net = MLP(3, [4, 4, 1])
     dot = draw_model(net)
     nodes, edges = parse(dot)
-    assert dot.source.count("subgraph cluster_") == 3
-    neurons = {nid: a for nid, a in nodes.items() if a.get("label", "").startswith("neuron")}
-    assert len(neurons) == 9
+    layers = blocks(dot)
+    assert sorted(layers) == ["L0", "L1", "L2"]
+    assert [len(units) - 1 for units in layers.values()] == [4, 4, 1]
     assert nodes["in"]["label"] == "<x0> x0|<x1> x1|<x2> x2"  # one block, a field per input
     assert len(edges) == 3 * 4 + 4 * 4 + 4 * 1 + 1  # fully connected, then the output
+    assert ("in:x2:e", "L0:n3:w") in [(t, h) for t, h, _ in edges]  # from input 2 to neuron 3
     first = net.layers[0].neurons[0]
-    label = nodes["L0_0"]["label"]
-    assert all(f"{w.data:.3g}" in label for w in first.weights) and "(tanh)" in label
-    assert "layer 1: 4 neurons, 20 parameters" in dot.source
-    assert "layer 2: 1 neuron, 5 parameters" in dot.source
+    assert layers["L0"][1] == ["neuron 0 (tanh)", "w " + ", ".join(f"{w.data:.3g}" for w in
+                                                                     first.weights), "b 0"]
+    assert layers["L1"][0] == ["layer 1: 4 neurons, 20 parameters"]
+    assert layers["L2"][0] == ["layer 2: 1 neuron, 5 parameters"]
     assert not any("op" in nid for nid in nodes)  # no individual operations
 
 
 def test_draw_model_collapses_wide_layers():
     dot = draw_model(MLP(2, [30, 1]), max_neurons=16)
-    nodes, edges = parse(dot)
-    assert nodes["L0"]["label"] == "30 neurons (tanh)"
+    _, edges = parse(dot)
+    assert blocks(dot)["L0"][1:] == [["30 neurons (tanh)"]]
     assert len(edges) == 2 * 1 + 1 * 1 + 1
 
 
@@ -362,9 +375,10 @@ def test_draw_model_reads_any_object_with_the_attributes():
 
     model = SimpleNamespace(layers=[SimpleNamespace(neurons=[neuron(1, 2), neuron(3, 4)]),
                                     SimpleNamespace(neurons=[neuron(5, 6)])])
-    nodes, edges = parse(draw_model(model))
-    assert "w 1, 2" in nodes["L0_0"]["label"] and "b 0.5" in nodes["L0_0"]["label"]
-    assert "(" not in nodes["L1_0"]["label"]  # no activation attribute: none shown
+    dot = draw_model(model)
+    _, edges = parse(dot)
+    layers = blocks(dot)
+    assert layers["L0"][1] == ["neuron 0", "w 1, 2", "b 0.5"]  # no activation attribute: none
     assert len(edges) == 2 * 2 + 2 * 1 + 1
     with pytest.raises(ValueError, match="no layers"):
         draw_model(SimpleNamespace(layers=[]))
@@ -375,8 +389,7 @@ def test_draw_model_shows_gradients_once_there_are_some():
     assert "grad" not in draw_model(net).source
     out = net([1.0, -2.0])
     out.backward()
-    nodes, _ = parse(draw_model(net))
     neuron = net.layers[0].neurons[1]
-    label = nodes["L0_1"]["label"]
-    assert f"grad w {neuron.weights[0].grad:.3g}, {neuron.weights[1].grad:.3g}" in label
-    assert f"grad b {neuron.bias.grad:.3g}" in label
+    texts = blocks(draw_model(net))["L0"][2]
+    assert f"grad w {neuron.weights[0].grad:.3g}, {neuron.weights[1].grad:.3g}" in texts
+    assert f"grad b {neuron.bias.grad:.3g}" in texts

@@ -7,7 +7,6 @@ show on machines without the Graphviz programs too (see `nanograd.drawing.backen
 from __future__ import annotations
 
 import warnings
-from collections import deque
 
 from ..core.scalar import Scalar
 from ..core.walks import topological_order
@@ -16,6 +15,7 @@ from ..teaching.local import derivative_label, local_derivatives, local_formula,
 from ..teaching.notation import formula_text
 from ..teaching.paths import paths_down
 from .backends import Digraph
+from .blocks import Block, layer_blocks, link, nearest, neuron_blocks
 
 MAX_NODES = 200  # more Scalars than this and only those nearest the output are drawn: past a few
 # hundred records a drawing is a hairball (one MLP's loss has 65,000), and slow to lay out
@@ -56,25 +56,35 @@ def draw_dot(out: Scalar, rankdir: str = "auto", *, show_expr: bool = False,
     right, or top to bottom a long chain (which would be a thin strip across). Every node is
     named as `explain` and the steps name it: its label, a leaf's symbol, `out` for an
     unlabelled output, v1, v2, ... for the other results (the drawing shows each one's
-    operation). Past `max_nodes` Scalars only the ones nearest the output are drawn, with a
-    LargeGraphWarning; None draws all.
+    operation). Past `max_nodes` Scalars, a graph built by nanograd.nn modules is drawn with a
+    block for each neuron applied to an input (each layer, if that is still too many), and past
+    `max_nodes` of those only the ones nearest the output are drawn, with a LargeGraphWarning;
+    None draws every node.
     """
     for name, node in (("highlight", highlight), ("focus", focus)):
         if node is not None and not isinstance(node, Scalar):
             raise TypeError(f"draw_dot: {name} must be a Scalar of the graph, not "
                             f"{type(node).__name__}: {node!r}")
     full = topological_order(out)
-    order, shown = full, None
+    items: list = list(full)
+    owner: dict[Scalar, Block] = {}
+    shown, hidden = None, 0
     if max_nodes is not None and len(full) > max_nodes:
-        shown = _nearest(out, max_nodes)
-        order = [node for node in full if node in shown]
+        items, owner, what = _collapsed(full, max_nodes)
+        if len(items) > max_nodes:
+            hidden = len(items) - max_nodes
+            shown = nearest(out, max_nodes, owner)
+            items = [item for item in items if item in shown]
+            what += f", the {len(items)} nearest the output"
         warnings.warn(LargeGraphWarning(
             f"draw_dot: the graph of {out.label or 'the output'} has {len(full)} nodes, too many "
-            f"to read or lay out; drawing the {len(order)} nearest the output (raise max_nodes, "
-            "or pass max_nodes=None, to draw more)"), stacklevel=2)
-    # the inputs just past a truncated drawing's edge get names too: formulas mention them
-    edge = [] if shown is None else [i for n in order for i in n.inputs
-                                     if isinstance(i, Scalar) and i not in shown]
+            f"to read or lay out; drawing {what} (raise max_nodes, or pass max_nodes=None, to "
+            "draw every node)"), stacklevel=2)
+    order = [item for item in items if isinstance(item, Scalar)]
+    drawn = set(order)
+    # the Scalars just past the drawing's edge or a block's get names too: formulas mention them
+    edge = list(dict.fromkeys(i for n in order for i in n.inputs
+                              if isinstance(i, Scalar) and i not in drawn))
     names = node_names(order + edge, out)
     forms = _forms(order, names, expr_width) if show_expr else None
     down = paths_down(full, highlight) if highlight is not None else {}
@@ -83,7 +93,15 @@ def draw_dot(out: Scalar, rankdir: str = "auto", *, show_expr: bool = False,
         rankdir = "TB" if _is_long_chain(order) else "LR"
     dot = Digraph(format="svg", graph_attr={"rankdir": rankdir})
     cut = False
-    for node in order:
+    for item in items:
+        if isinstance(item, Block):
+            on = any(down.get(m) for m in item.members)
+            dot.node(str(id(item)), label=_block_label(item), shape="Mrecord",
+                     **{"style": "filled", "fillcolor": "#e8eef7", **(_PATH if on else {})})
+            for inp in item.inputs:
+                cut |= _edge(dot, inp, str(id(item)), shown, {})
+            continue
+        node = item
         uid = str(id(node))
         fields = [escape(names[node]), f"data {node.data:.4f}", f"grad {node.grad:.4f}"]
         if forms and node in forms:
@@ -99,23 +117,58 @@ def draw_dot(out: Scalar, rankdir: str = "auto", *, show_expr: bool = False,
         dot.edge(uid + "op", uid, **(_PATH if on_path else {}))
         locals_ = _edge_labels(node, names, expr_width) if show_local else {}
         for position, inp in enumerate(node.inputs):
-            if isinstance(inp, Scalar) and shown is not None and inp not in shown:
-                cut = True
-                dot.edge("more", uid + "op", style="dashed")
-            elif isinstance(inp, Scalar):
+            if isinstance(inp, Scalar):
                 style = {**(_PATH if on_path and down.get(inp) else {}),
                          **(_FLOW if node is focus else {})}
                 if position in locals_:
                     style["label"] = locals_[position]
-                dot.edge(str(id(inp)), uid + "op", **style)
+                cut |= _edge(dot, owner.get(inp, inp), uid + "op", shown, style)
             else:  # a constant operand: a small node of its own
                 const = f"{uid}c{position}"
                 dot.node(const, label=escape(repr(inp)), shape="plaintext")
                 dot.edge(const, uid + "op")
     if cut:
-        dot.node("more", label=f"… {len(full) - len(order)} more nodes\\n(max_nodes={max_nodes})",
-                 shape="note")
+        more = "blocks and nodes" if owner else "nodes"
+        dot.node("more", label=f"… {hidden} more {more}\\n(max_nodes={max_nodes})", shape="note")
     return dot
+
+
+def _collapsed(full: list[Scalar], limit: int) -> tuple[list, dict[Scalar, Block], str]:
+    """The items to draw for a big graph: a block per neuron applied (from nanograd.nn), or per
+    layer applied when that is still more than `limit`; the graph's nodes when it has none."""
+    neurons = neuron_blocks(full)
+    if not neurons:
+        return list(full), {}, "its nodes"
+    items, owner = link(full, neurons)
+    what = f"each of its {len(neurons)} neuron applications as a block"
+    if len(items) > limit:
+        layers = layer_blocks(neurons)
+        items, owner = link(full, layers)
+        what = f"each of its {len(layers)} layer applications as a block"
+    return items, owner, what
+
+
+def _edge(dot: Digraph, source: Scalar | Block, head: str, shown: set | None,
+          style: dict[str, str]) -> bool:
+    """An edge from `source` into `head`, or from the `more` note when `source` is not drawn;
+    whether it was the note."""
+    if shown is not None and source not in shown:
+        dot.edge("more", head, style="dashed")
+        return True
+    dot.edge(str(id(source)), head, **style)
+    return False
+
+
+def _block_label(block: Block) -> str:
+    """A neuron's block: its name, activation, and its output's value and gradient; a layer's:
+    its name, neurons and activation."""
+    activation = f" ({block.activation or 'linear'})"
+    if not block.layer:
+        out = block.outputs[0]
+        return (f"{{ neuron {escape(block.name)}{activation} | data {out.data:.4f} | "
+                f"grad {out.grad:.4f} }}")
+    count = len(block.outputs)
+    return f"{{ layer {escape(block.name)} | {count} neuron{'' if count == 1 else 's'}{activation} }}"
 
 
 def _is_long_chain(order: list[Scalar]) -> bool:
@@ -132,18 +185,6 @@ def _is_long_chain(order: list[Scalar]) -> bool:
     for value in level.values():
         widths[value] = widths.get(value, 0) + 1
     return depth >= CHAIN and depth > 3 * max(widths.values())
-
-
-def _nearest(out: Scalar, limit: int) -> set[Scalar]:
-    """The `limit` nodes closest to `out`, breadth first."""
-    seen = {out}
-    queue = deque([out])
-    while queue and len(seen) < limit:
-        for inp in queue.popleft().inputs:
-            if isinstance(inp, Scalar) and inp not in seen and len(seen) < limit:
-                seen.add(inp)
-                queue.append(inp)
-    return seen
 
 
 def _forms(order: list[Scalar], names: dict[Scalar, str], width: int) -> dict[Scalar, str]:
