@@ -9,6 +9,7 @@ import math
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import sympy
@@ -143,3 +144,12 @@ def test_verify_keeps_its_budget_off_the_main_thread():
     assert results, "verify did not finish"
     result, seconds = results[0]
     assert result.ok and seconds < 6
+
+
+def test_no_module_of_the_package_uses_a_timer_signal():
+    """A timer signal is process-wide: it would cancel a caller's own (pytest-timeout's, say)
+    and cannot stop work off the main thread. Budgets are deadlines and worker processes."""
+    package = Path(nanograd.__file__).parent
+    found = [f"{path.relative_to(package)}: {word}" for path in package.rglob("*.py")
+             for word in ("SIGALRM", "setitimer", "signal.alarm") if word in path.read_text()]
+    assert found == []

@@ -66,6 +66,14 @@ def _compiled(text: str) -> None:
     f.source
 
 
+def _batched(text: str) -> None:
+    pytest.importorskip("numpy")
+    leaf, out = _labelled_graph(text)
+    data = Scalar(1.0, label=text + "_x")
+    f = nanograd.compile_batch(out * data, [leaf], [data])
+    f([[0.5, 1.5]])
+
+
 def _shown(text: str, show) -> None:
     leaf, out = _labelled_graph(text)
     str(show(out, leaf))
@@ -89,6 +97,7 @@ TAKES_TEXT = {
     "format_tree": _with_label, "draw_dot": _with_label, "explain": _with_label,
     "draw_model": lambda text: nanograd.draw_model(nanograd.nn.MLP(2, [2]), rankdir=text).source,
     "compile": _compiled,
+    "compile_batch": _batched,
     "steps": lambda text: _shown(text, lambda out, leaf: nanograd.steps(out, wrt=leaf)),
     "trace": lambda text: _shown(text, lambda out, leaf: nanograd.trace(out, wrt=leaf).to_text()),
     "stepper": lambda text: _shown(text, lambda out, leaf: nanograd.stepper(out).html),
@@ -100,7 +109,7 @@ TAKES_NO_CODE = {
     "hessian_expr", "leaf_values", "render", "save_plot", "render_steps", "Verification", "Op",
     "backward", "topological_order", "backward_steps", "apply", "zero_grad", "collector_paused",
     "grad", "hessian", "hvp", "jacobian", "jvp", "CompiledGradient", "Jacobian", "Trace",
-    "Stepper", "Derivation", "DerivationStep", "Diagnosis", "Mistake", "Verdict", "Summary",
+    "Stepper", "BatchGradient", "Derivation", "DerivationStep", "Diagnosis", "Mistake", "Verdict", "Summary",
 }
 
 

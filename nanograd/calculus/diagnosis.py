@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import math
 import random
-import signal
-import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
 import sympy
 
+from ..core.budget import remaining
 from ..core.mistakes import ANY, LOOSE, RULES, WHOLE_FACTOR, WHOLE_SIGN, WrongRule, wrong_rules
 from ..core.ops import REAL
 from ..core.scalar import Scalar
@@ -26,6 +25,7 @@ from ..core.walks import topological_order
 from ..symbolic.algebra import MATH_MODULES, SYMBOLIC
 from ..symbolic.backprop import node_exprs
 from ..symbolic.leaves import leaf_symbols
+from ..symbolic.proof import proved_equal
 
 POINTS = 8  # points where a mistake must give the claim before it is considered
 CONFIRM = 8  # fresh points it must give the claim at too before it is reported
@@ -33,6 +33,9 @@ ATTEMPTS = 400  # random points tried to find those inside the domain
 RELATIVE, ABSOLUTE = 1e-6, 1e-9  # two floats that differ by rounding only
 SECONDS = 2.0  # the search's budget: single mistakes first, then pairs while time is left
 PROVE_SECONDS = 2.0  # sympy's budget to prove the mistaken derivative equals the claim
+# A claim is a student's answer: one with more nodes than this (a closed form pasted whole) is not
+# searched, since printing it for lambdify alone would take longer than the search's budget.
+MAX_CLAIM_NODES = 2_000
 
 
 @dataclass(frozen=True)
@@ -135,8 +138,12 @@ class _Candidate:
 
 def diagnose(out: Scalar, wrt: Scalar, claim: Any, seconds: float = SECONDS) -> Diagnosis | None:
     """The common mistake (or pair of them) that makes d out / d wrt into `claim` (a sympy
-    expression in the graph's symbols), or None when none does within `seconds`."""
-    deadline = time.monotonic() + seconds
+    expression in the graph's symbols), or None when none does within `seconds` (or the
+    caller's budget, if sooner)."""
+    left = remaining()
+    deadline = time.monotonic() + (seconds if left is None else min(seconds, left))
+    if not _small(claim, MAX_CLAIM_NODES):
+        return None
     graph = _Graph.of(out)
     if wrt not in graph.order or wrt.op is not None:
         return None
@@ -172,6 +179,18 @@ def diagnose(out: Scalar, wrt: Scalar, claim: Any, seconds: float = SECONDS) -> 
         if _reproduces(graph, pair, points) and _confirmed(graph, pair, sampler):
             return _report(graph, out, x, claim, list(parts), points, pair)
     return None
+
+
+def _small(expr: Any, limit: int) -> bool:
+    """Whether `expr`'s tree has at most `limit` nodes (counted without recursion, stopping at
+    the limit, as shared subtrees make the tree exponentially larger than the expression)."""
+    stack, count = [expr], 0
+    while stack:
+        count += 1
+        if count > limit:
+            return False
+        stack.extend(getattr(stack.pop(), "args", ()))
+    return True
 
 
 def _points(graph: _Graph, variables: list[str], seeds: frozenset[str],
@@ -335,7 +354,7 @@ def _report(graph: _Graph, out: Scalar, x: str, claim: Any, parts: list[_Candida
                                      tolerance=1e-9) * derivative
     each = [replace(p, rules=(r,)) for p in parts for r in p.rules] + [p for p in parts if not p.rules]
     mistakes = tuple(_mistake(graph, exprs, x, part) for part in each)
-    checked = "symbolic" if _proved(derivative - claim) else "numeric"
+    checked = "symbolic" if proved_equal(derivative, claim, PROVE_SECONDS) else "numeric"
     if len(mistakes) == 1:
         message = f"your answer is the derivative with one mistake ({mistakes[0].kind}): " \
                   f"{mistakes[0].explanation}"
@@ -406,31 +425,3 @@ def _rule_text(graph: _Graph, exprs: dict, x: str, i: int, rule: WrongRule) -> s
     wrong = sympy.sympify(rule.tangent(SYMBOLIC, *names, z, *derivatives))
     return (f"The rule there is d/d{x} {sympy.sstr(z)} = {sympy.sstr(true)} with {'; '.join(meanings)}; "
             f"your answer has {sympy.sstr(wrong)} instead.")
-
-
-class _OutOfTime(Exception):
-    pass
-
-
-def _proved(difference: Any, seconds: float = PROVE_SECONDS) -> bool:
-    """Whether sympy shows `difference` is 0 within `seconds` (a timer signal stops it; off the
-    main thread it is not tried, since nothing could stop it)."""
-    if difference == 0:
-        return True
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        return False
-
-    def stop(signum, frame):
-        raise _OutOfTime
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            return sympy.simplify(difference) == 0
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    except _OutOfTime:
-        return False
-    finally:
-        signal.signal(signal.SIGALRM, previous)
