@@ -23,7 +23,7 @@ from ..core.ops import REAL
 from ..core.scalar import Scalar
 from ..core.walks import topological_order
 from ..symbolic.algebra import MATH_MODULES, SYMBOLIC
-from ..symbolic.backprop import node_exprs
+from ..symbolic.backprop import node_exprs, tree_size
 from ..symbolic.leaves import leaf_symbols
 from ..symbolic.proof import proved_equal
 
@@ -142,7 +142,7 @@ def diagnose(out: Scalar, wrt: Scalar, claim: Any, seconds: float = SECONDS) -> 
     caller's budget, if sooner)."""
     left = remaining()
     deadline = time.monotonic() + (seconds if left is None else min(seconds, left))
-    if not _small(claim, MAX_CLAIM_NODES):
+    if tree_size(claim, MAX_CLAIM_NODES) > MAX_CLAIM_NODES:
         return None
     graph = _Graph.of(out)
     if wrt not in graph.order or wrt.op is not None:
@@ -179,18 +179,6 @@ def diagnose(out: Scalar, wrt: Scalar, claim: Any, seconds: float = SECONDS) -> 
         if _reproduces(graph, pair, points) and _confirmed(graph, pair, sampler):
             return _report(graph, out, x, claim, list(parts), points, pair)
     return None
-
-
-def _small(expr: Any, limit: int) -> bool:
-    """Whether `expr`'s tree has at most `limit` nodes (counted without recursion, stopping at
-    the limit, as shared subtrees make the tree exponentially larger than the expression)."""
-    stack, count = [expr], 0
-    while stack:
-        count += 1
-        if count > limit:
-            return False
-        stack.extend(getattr(stack.pop(), "args", ()))
-    return True
 
 
 def _points(graph: _Graph, variables: list[str], seeds: frozenset[str],

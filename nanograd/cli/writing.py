@@ -49,9 +49,17 @@ def latex(expr: sympy.Expr) -> str:
     return printed(sympy.latex, expr)
 
 
+PRINT_HERE = 200  # nodes: an expression this small prints in milliseconds, its depth far from the limit
+
+
 def printed(printer: Callable[[sympy.Expr], str], expr: sympy.Expr) -> str:
     """`printer(expr)` within the command's time budget: sympy's printers take time superlinear
-    in a large expression's size, and recurse once per level of it, so they run in a worker."""
+    in a large expression's size, and recurse once per level of it, so a large one is printed in
+    a worker; a small one here, without the cost of a process."""
+    from ..symbolic.backprop import tree_size  # sympy: loaded on first use
+
+    if tree_size(expr, PRINT_HERE) <= PRINT_HERE:
+        return printer(expr)
     return in_worker(printer, expr, doing="printing the result", deep=True)
 
 
