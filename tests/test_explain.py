@@ -229,3 +229,15 @@ def test_names_that_are_expressions_are_grouped_in_text_and_latex():
     assert r"\frac{\partial y}{\partial \left(w \cdot x+b\right)}" in e.markdown()
     assert r"\frac{\partial y}{\partial \left(w \cdot x+b\right)}" in e.latex()
     assert r"\frac{\partial y}{\partial w}" in e.markdown()
+
+
+def test_markdown_and_latex_write_markup_in_labels_as_text():
+    """A label's < > & ` are LaTeX to typeset, never HTML or Markdown a notebook would act on."""
+    a = Scalar(1.0, label="<script>window.x = 1</script>")
+    b = Scalar(2.0, label="`b` & <img src=x onerror=alert(1)>")
+    e = explain((a * b).tanh(), wrt=a)
+    for view in (e.markdown(), e.latex()):
+        assert "<" not in view and ">" not in view and "`" not in view
+    markdown_it = pytest.importorskip("markdown_it")
+    page = markdown_it.MarkdownIt("commonmark").enable("table").render(e.markdown())
+    assert "<script" not in page and "<img" not in page and "<code>" not in page

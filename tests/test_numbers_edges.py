@@ -139,3 +139,33 @@ def test_zero_to_a_negative_power_is_a_division_by_zero_and_one_to_it_is_one():
     with pytest.raises(nanograd.DivisionByZeroError):
         Scalar(0.0) ** -2
     assert (1.0 ** Scalar(-1.0)).data == 1.0 and (Scalar(0.0) ** 2).data == 0.0
+
+
+def diff_json(*args: str) -> dict:
+    run = subprocess.run([sys.executable, "-m", "nanograd", "diff", *args, "--format", "json"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+@pytest.mark.parametrize("expr", ["x**(e-e)", "x**(pi-pi)", "x**(log(e)-1)"])
+def test_constants_are_not_variables_and_get_no_gradient(expr):
+    # x ** 0 with an exact constant 0 is 1: d/dx = 0 at x = -1 too, where a variable exponent
+    # would need log(-1) for its own derivative
+    result = diff_json(expr, "--at", "x=-1")
+    derivative, = result["derivatives"]
+    assert result["value"] == 1.0 and derivative["numeric"] == 0.0 and derivative["expr"] == "0"
+    out, leaves = nanograd.parse(expr).graph({"x": -1.0})
+    out.backward()
+    assert [n for n in nanograd.topological_order(out) if n.op is None] == [leaves["x"]]
+    assert leaves["x"].grad == 0.0
+
+
+def test_closed_forms_keep_pi_and_e_exact():
+    derivative, = diff_json("sin(pi*x)", "--wrt", "x")["derivatives"]
+    assert derivative["expr"] == "pi*cos(pi*x)" and derivative["latex"] == r"\pi \cos{\left(\pi x \right)}"
+    result = diff_json("e**(2*x) + x**(pi/2)", "--at", "x=1")
+    derivative, = result["derivatives"]
+    assert derivative["expr"] == "pi*x**(-1 + pi/2)/2 + 2*exp(2*x)"
+    assert derivative["value"] == pytest.approx(math.pi / 2 + 2 * math.exp(2), rel=1e-14)
+    assert derivative["numeric"] == pytest.approx(derivative["value"], rel=1e-14)

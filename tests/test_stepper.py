@@ -167,3 +167,41 @@ def test_a_wide_and_a_tall_graph_stay_readable_with_the_current_node_in_view(tmp
               return a.left >= b.left && a.right <= b.right && a.top >= b.top && a.bottom <= b.bottom;
             })()""")
             assert inside, (name, frame)  # the node of the step is scrolled into view
+
+
+HOSTILE = ["<script>window.pwned = 1</script>", "</script><script>window.pwned = 2</script>",
+           '<img src=x onerror="window.pwned = 3">', "<!--<script>", "{{data}} {{svg}} & \"q\" 'a'"]
+
+
+def hostile_graph():
+    """Every label a piece of markup (or a placeholder of the page's template)."""
+    leaves = [Scalar(0.1 * (i + 1), label=text) for i, text in enumerate(HOSTILE)]
+    out = (leaves[0] ** 2).tanh() + leaves[1] * leaves[2] - leaves[3] / (leaves[4] + 2)
+    out.label = "<b>out</b> & </script>"
+    return out
+
+
+def test_labels_are_text_not_markup_in_the_page():
+    page = stepper(hostile_graph()).html
+    for text in HOSTILE + ["<b>out</b>"]:
+        assert text not in page  # not as markup, and not raw in the script's JSON either
+    script = page[page.index("const DATA = "):]
+    assert "<!--" not in script and script.count("</script>") == 1  # its own end, nothing else
+    assert page.count("<script>") == 1
+    names = [node["name"] for node in page_data(page)["nodes"]]
+    assert set(HOSTILE) <= set(names)  # the labels themselves come back from the data, unchanged
+
+
+def test_a_page_of_hostile_labels_runs_no_script_and_shows_them_as_text(tmp_path, browser):
+    out = hostile_graph()
+    browser.open(stepper(out).save(tmp_path / "hostile.html"))
+    assert browser.evaluate("typeof window.pwned") == "undefined"
+    shown = browser.evaluate("Array.from(document.querySelectorAll('#values tbody tr')).map("
+                             "tr => tr.children[0].textContent)")
+    assert set(HOSTILE) | {out.label} <= set(shown)
+    assert browser.evaluate("document.title") == f"nanograd stepper: {out.label}"
+    texts = browser.evaluate("Array.from(document.querySelectorAll('#graph text')).map(t => t.textContent)")
+    assert set(HOSTILE) <= set(texts)  # the drawing writes each label literally
+    browser.evaluate("const s = document.getElementById('slider'); s.value = s.max; "
+                     "s.dispatchEvent(new Event('input'))")
+    assert browser.evaluate("typeof window.pwned") == "undefined"

@@ -6,6 +6,7 @@ The expected rows below are transcribed from the survey's tables, not produced b
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 import time
@@ -163,3 +164,31 @@ def test_command_line_errors_are_one_line_without_traceback(args, message):
     done = _run(*args)
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+HOSTILE = ["<script>window.x = 1</script>", "a|b", "`tick`", "&amp;", "*em* [l](u)"]
+
+
+def rendered_markdown(text: str) -> str:
+    """The HTML a CommonMark renderer with GitHub's tables makes of `text` (as notebooks do)."""
+    markdown_it = pytest.importorskip("markdown_it")
+    return markdown_it.MarkdownIt("commonmark").enable("table").render(text)
+
+
+def test_markdown_shows_any_label_as_text_in_its_own_cell():
+    import html
+
+    leaves = [Scalar(1.0 + i, label=text) for i, text in enumerate(HOSTILE)]
+    out = (leaves[0] * leaves[1] + leaves[2]) * leaves[3] - leaves[4]
+    t = trace(out, wrt=leaves[0])
+    markdown = t.to_markdown()
+    for text in HOSTILE:
+        assert text not in markdown.replace("\\|", "|").split("`")  # never raw outside a code span
+    page = rendered_markdown(markdown)
+    assert "<script" not in page and "<a " not in page and "<em>" not in page
+    cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>(?:<code>)?(.*?)(?:</code>)?</td>", page)]
+    rows = t.to_text().splitlines()
+    for text in HOSTILE:
+        assert any(cell.endswith(f"= {text}") for cell in cells), text  # v_k = label, whole
+        assert text in html.unescape(re.sub(r"<[^>]+>", "", page.split("\n")[0]))  # the heading
+    assert len([c for c in cells if c]) >= len(rows) - 3  # no cell split by a | in a label

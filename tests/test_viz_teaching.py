@@ -393,3 +393,28 @@ def test_draw_model_shows_gradients_once_there_are_some():
     texts = blocks(draw_model(net))["L0"][2]
     assert f"grad w {neuron.weights[0].grad:.3g}, {neuron.weights[1].grad:.3g}" in texts
     assert f"grad b {neuron.bias.grad:.3g}" in texts
+
+
+def test_labels_are_drawn_literally_whatever_characters_they_hold(tmp_path):
+    """Graphviz reads & entities in every label and backslash escapes (\\N: the node's name,
+    \\G, \\l) in plain ones: a label or a formula holding them is still shown as typed."""
+    from nanograd.drawing import render_steps
+    from nanograd.drawing.backends import pipe
+    from nanograd.teaching import backward_steps
+
+    labels = ["&lt;b&gt;", "a&amp;b", "x\\N", "\\l\\G", '"q" <i>', "{p|q}"]
+    xs = [Scalar(1.0 + i, label=text) for i, text in enumerate(labels)]
+    out = xs[0] * xs[1] + xs[2] * xs[3] + xs[4] * xs[5]
+
+    def texts(svg: str) -> list[str]:
+        return [html.unescape(t).replace("\xa0", " ") for t in re.findall(r"<text[^>]*>(.*?)</text>", svg)]
+
+    shown = texts(pipe(draw_dot(out, show_local=True).source, "svg").decode("utf-8"))
+    local = [t for t in shown if t.startswith("∂")]
+    for text in labels:
+        assert text in shown  # the node's own record
+        assert any(f"({text})" in t for t in local), (text, local)  # the edges it feeds
+    frames = render_steps(out, tmp_path)
+    steps = [str(step) for step in backward_steps(out)]
+    assert [texts(f.read_text(encoding="utf-8"))[0] for f in frames] == [
+        f"{step}   [{k}/{len(steps)}]" for k, step in enumerate(steps, 1)]  # the titles as typed

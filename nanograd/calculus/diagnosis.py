@@ -22,7 +22,7 @@ from ..core.mistakes import ANY, LOOSE, RULES, WHOLE_FACTOR, WHOLE_SIGN, WrongRu
 from ..core.ops import REAL
 from ..core.scalar import Scalar
 from ..core.walks import topological_order
-from ..symbolic.algebra import MATH_MODULES, SYMBOLIC
+from ..symbolic.algebra import MATH_MODULES, SYMBOLIC, constant
 from ..symbolic.backprop import node_exprs, tree_size
 from ..symbolic.leaves import leaf_symbols
 from ..symbolic.proof import proved_equal
@@ -364,7 +364,7 @@ def _symbolic(graph: _Graph, exprs: dict, candidate: _Candidate) -> Any:
         if op is None:
             t.append(sympy.Integer(1 if graph.names[i] in candidate.seeds else 0))
             continue
-        args = [exprs[node.inputs[k]] if j is not None else sympy.sympify(node.inputs[k])
+        args = [exprs[node.inputs[k]] if j is not None else constant(node.inputs[k])
                 for k, j in enumerate(graph.inputs[i])]
         d = [t[j] if j is not None else sympy.Integer(0) for j in graph.inputs[i]]
         if i in rules:
@@ -397,7 +397,7 @@ def _rule_text(graph: _Graph, exprs: dict, x: str, i: int, rule: WrongRule) -> s
     letters = iter(("u", "v"))
     names, derivatives, meanings = [], [], []
     for k, j in enumerate(graph.inputs[i]):
-        value = exprs[node.inputs[k]] if j is not None else sympy.sympify(node.inputs[k])
+        value = exprs[node.inputs[k]] if j is not None else constant(node.inputs[k])
         if j is not None and graph.depends[j] & seeds:
             letter = next(letters)
             names.append(sympy.Symbol(letter, real=True))

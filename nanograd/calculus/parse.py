@@ -21,7 +21,7 @@ from fractions import Fraction
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from ..core import OPS, Scalar, apply
+from ..core import OPS, Constant, Scalar, apply
 from ..errors import NanogradError, ParseError, pointer
 from .tokens import FUNCTION_WORDS, GREEK, Token, mentioned, split_names, tokenize
 
@@ -79,34 +79,36 @@ class Expression:
     def graph(self, values: Mapping[str, float]) -> tuple[Scalar, dict[str, Scalar]]:
         """A Scalar graph computing the expression at `values`, and its variable leaves by name.
 
-        Each variable is one leaf (label and sym its name); pi and e are exact constant leaves; an
-        operation's node is labelled with its source text, when short, so errors point at it.
+        Each variable is one leaf (label and sym its name); pi, e and every part without a
+        variable are Constants (exact in closed forms, and no gradient); an operation's node is
+        labelled with its source text, when short, so errors point at it.
         """
         missing = [name for name in self.variables if name not in values]
         if missing:
             raise ValueError(f"{self.text!r} needs a value for {', '.join(missing)}")
         leaves = {name: Scalar(values[name], label=name, sym=name) for name in self.variables}
-        constants: dict[str, Scalar] = {}
 
         def leaf(tree: Tree) -> Any:
             if tree.kind == "number":
                 return tree.value  # a plain operand: Scalar keeps ints and Fractions exact
             if tree.kind == "variable":
                 return leaves[tree.value]
-            if tree.value not in constants:  # one leaf for every use of pi in the graph
-                import sympy  # sympy: loaded on first use
+            import sympy  # sympy: loaded on first use
 
-                number, exact = CONSTANTS[tree.value]
-                constants[tree.value] = Scalar(number, label=tree.value, sym=getattr(sympy, exact))
-            return constants[tree.value]
+            number, exact = CONSTANTS[tree.value]
+            return Constant(number, getattr(sympy, exact))
 
-        def node(tree: Tree, args: list) -> Scalar:
-            if not any(isinstance(a, Scalar) for a in args):  # 2 ** (1/2), exp(1): not rational
-                args[0] = _exact_leaf(args[0])
-            try:
-                result = apply(OPS[tree.kind], *args)
+        def node(tree: Tree, args: list) -> Any:
+            constant = not any(isinstance(a, Scalar) for a in args)
+            try:  # 2 ** (1/2), e - e: worked out on a leaf, kept as an exact Constant
+                result = apply(OPS[tree.kind], *([_exact_leaf(args[0]), *args[1:]] if constant else args))
             except NanogradError as error:
                 raise type(error)(f"{error}\n{pointer(self.text, tree.start, tree.end)}") from None
+            if constant:
+                from ..symbolic import algebra  # sympy: loaded on first use
+
+                exact = OPS[tree.kind].forward(algebra.SYMBOLIC, *map(algebra.constant, args))
+                return Constant(result.data, exact)
             source = " ".join(self.text[tree.start:tree.end].split())
             result.label = source if len(source) <= 32 else ""
             return result
@@ -130,7 +132,7 @@ class Expression:
         return _fold(self.tree, leaf, lambda tree, args: OPS[tree.kind].forward(SYMBOLIC, *args))
 
 
-def _exact_leaf(number: int | Fraction) -> Scalar:
+def _exact_leaf(number: int | Fraction | Constant) -> Scalar:
     from ..symbolic.algebra import constant  # sympy: loaded on first use
 
     return Scalar(float(number), sym=constant(number))

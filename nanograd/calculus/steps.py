@@ -22,7 +22,7 @@ from ..core.scalar import Scalar
 from ..core.walks import topological_order
 from ..errors import NanogradError
 from ..symbolic import grad_expr
-from ..symbolic.algebra import MATH_MODULES, SYMBOLIC
+from ..symbolic.algebra import MATH_MODULES, SYMBOLIC, constant
 from ..symbolic.backprop import node_exprs
 from ..symbolic.leaves import leaf_symbol
 
@@ -145,7 +145,7 @@ def steps(out: Scalar, wrt: Scalar) -> Derivation:
         derivative = pending(node)
         if not current.has(derivative):  # an equal sub-expression already worked out
             continue
-        args = [exprs[i] if isinstance(i, Scalar) else sympy.sympify(i) for i in node.inputs]
+        args = [exprs[i] if isinstance(i, Scalar) else constant(i) for i in node.inputs]
         expansion = sympy.Add(*(sympy.sympify(p(SYMBOLIC, *args, exprs[node])) * pending(i)
                                 for p, i in zip(op.partials, node.inputs) if pending(i) != 0))
         current = current.xreplace({derivative: expansion})

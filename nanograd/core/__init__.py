@@ -9,11 +9,11 @@ from .forward import Jacobian, jacobian, jvp
 from .higher import grad, hessian, hvp
 from .node import Node, PositionLabel
 from .ops import OPS, REAL, Op
-from .scalar import Scalar, apply
+from .scalar import Constant, Scalar, apply
 from .scalar_system import SCALAR
 from .text import format_tree
 from .walks import backward, topological_order, zero_grad
 
-__all__ = ["collector_paused", "Node", "PositionLabel", "OPS", "REAL", "SCALAR", "Op", "Scalar",
+__all__ = ["collector_paused", "Node", "PositionLabel", "OPS", "REAL", "SCALAR", "Op", "Constant", "Scalar",
            "apply", "format_tree", "backward", "topological_order", "zero_grad", "jvp", "jacobian",
            "Jacobian", "grad", "hessian", "hvp"]

@@ -108,6 +108,24 @@ def _check_constant(sym: Any, data: float) -> None:
                          f"{exact!r}")
 
 
+class Constant(float):
+    """A plain number that knows its exact value (pi, e, sqrt(2), e - e): the parser makes one of
+    every constant part of an expression. As an operand it is a constant like any other number,
+    so it gets no gradient (x ** (e - e) at x = -1 needs no log(-1)); arithmetic sees the float,
+    closed forms `sym` (sympy's), so they still read pi."""
+
+    __slots__ = ("sym",)
+    sym: Any
+
+    def __new__(cls, value: float, sym: Any) -> Constant:
+        number = float.__new__(cls, value)
+        number.sym = sym
+        return number
+
+    def __reduce__(self) -> tuple:
+        return Constant, (float(self), self.sym)
+
+
 def _constant(value: Any, op: Op, operands: tuple) -> Number | Fraction:
     """A plain number used as an operand of `op`, kept exact (ints and Fractions stay as they are)."""
     if type(value) is float and -_INF < value < _INF:
@@ -121,7 +139,7 @@ def _constant(value: Any, op: Op, operands: tuple) -> Number | Fraction:
     if not finite:
         args = ", ".join(describe(o) for o in operands)
         raise DomainError(f"{op.name}({args}): the constant {shown(value)} is not a finite number")
-    if type(value) is float or type(value) is int or isinstance(value, Fraction):
+    if type(value) is float or type(value) is int or isinstance(value, (Fraction, Constant)):
         return value
     return float(value)  # numpy scalars and the like
 

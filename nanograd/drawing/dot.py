@@ -30,9 +30,21 @@ _FOCUS = {"style": "filled", "fillcolor": "#ffe08a"}
 _FLOW = {"color": "#1f6feb", "penwidth": "2"}
 
 
+# How a label shows a character literally: Graphviz reads backslash escapes (\N is the node's
+# name, \l a line break) and & entities (&lt; would show as <) in every label, and records give
+# {}|<> a meaning too.
+_PLAIN = {"\\": "\\\\", '"': '\\"', "&": "&amp;"}
+_RECORD = {**_PLAIN, **{ch: "\\" + ch for ch in "{}|<>"}}
+
+
 def escape(text: str) -> str:
-    """Record labels give {}|<> and backslash a meaning; show them literally."""
-    return "".join("\\" + ch if ch in '{}|<>\\"' else ch for ch in text)
+    """`text` shown literally in a field of a record label."""
+    return "".join(_RECORD.get(ch, ch) for ch in text)
+
+
+def plain_text(text: str) -> str:
+    """`text` shown literally in a label that is not a record (an edge's, a graph's title)."""
+    return "".join(_PLAIN.get(ch, ch) for ch in text)
 
 
 def abbreviate(text: str, width: int = EXPR_WIDTH) -> str:
@@ -125,7 +137,7 @@ def draw_dot(out: Scalar, rankdir: str = "auto", *, show_expr: bool = False,
                 cut |= _edge(dot, owner.get(inp, inp), uid + "op", shown, style)
             else:  # a constant operand: a small node of its own
                 const = f"{uid}c{position}"
-                dot.node(const, label=escape(repr(inp)), shape="plaintext")
+                dot.node(const, label=plain_text(repr(inp)), shape="plaintext")
                 dot.edge(const, uid + "op")
     if cut:
         more = "blocks and nodes" if owner else "nodes"
@@ -215,7 +227,7 @@ def _edge_labels(node: Scalar, names: dict[Scalar, str], width: int) -> dict[int
     labels = {}
     for position, inp, value in local_derivatives(node):
         formula = local_formula(node, position, names)
-        head = f"{derivative_label(names[node], names[inp], '∂')} = "
-        labels[position] = head + (f"{value:.4g}" if formula.is_Number
-                                   else f"{abbreviate(formula_text(formula), width)}\\n= {value:.4g}")
+        head = plain_text(f"{derivative_label(names[node], names[inp], '∂')} = ")
+        labels[position] = head + (f"{value:.4g}" if formula.is_Number else
+                                   f"{plain_text(abbreviate(formula_text(formula), width))}\\n= {value:.4g}")
     return labels

@@ -7,7 +7,7 @@ from typing import Any
 from ..core.scalar import Scalar
 from ..core.walks import topological_order
 from ..teaching.steps import backward_steps
-from .dot import draw_dot
+from .dot import draw_dot, plain_text
 from .files import render
 
 
@@ -24,7 +24,7 @@ def render_steps(out: Scalar, directory: str | Path, format: str = "svg",
     written = []
     for step in backward_steps(out):
         drawing = draw_dot(out, focus=step.node, **options)
-        drawing.attr(label=f"{step}   [{step.number}/{total}]", labelloc="t")
+        drawing.attr(label=plain_text(f"{step}   [{step.number}/{total}]"), labelloc="t")
         written.append(render(drawing, folder / f"step_{step.number:03d}.{format}"))
     return written
 

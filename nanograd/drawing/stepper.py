@@ -21,6 +21,8 @@ from .backends import TIMEOUT, pipe
 from .dot import draw_dot
 
 _PAGE = Path(__file__).with_name("stepper.html")
+_SLOT = re.compile(r"\{\{(title|svg|data)\}\}")  # the page's slots
+_SCRIPT_UNSAFE = re.compile("[<>&\u2028\u2029]")
 
 
 class Stepper:
@@ -60,12 +62,15 @@ def stepper(out: Scalar, rankdir: str | None = None, max_nodes: int = MAX_STEPS,
     svg = svg[svg.index("<svg"):]  # the XML prologue and doctype have no place inside HTML
     data["uids"] = [str(id(node)) for node in order]  # draw_dot names its nodes by id
     title = f"nanograd stepper: {data['output']}"
-    page = _PAGE.read_text(encoding="utf-8")
-    page = page.replace("{{title}}", html.escape(title)).replace("{{svg}}", svg).replace(
-        "{{data}}", _script_json(data))
+    parts = {"title": html.escape(title), "svg": svg, "data": _script_json(data)}
+    # one pass, so that a label reading {{data}} stays text and is not filled in itself
+    page = _SLOT.sub(lambda match: parts[match.group(1)], _PAGE.read_text(encoding="utf-8"))
     return Stepper(page, len(data["frames"]), data["output"])
 
 
 def _script_json(data: dict[str, Any]) -> str:
-    """JSON safe inside a <script> element: no `</` that could close it."""
-    return re.sub(r"</", r"<\\/", json.dumps(data, ensure_ascii=False))
+    """JSON safe inside a <script> element: no `<` at all (so no `</script>` to close it and no
+    `<!--` to change how it is read), no `>` or `&`, and no line separators that older
+    JavaScript refused in strings; each written as its \\u escape, which JSON reads back."""
+    return _SCRIPT_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}",
+                              json.dumps(data, ensure_ascii=False))

@@ -8,6 +8,7 @@ import mpmath
 import sympy
 
 from ..core.ops import REAL
+from ..core.scalar import Constant
 
 # The symbolic twin of `nanograd.ops.REAL`: the same names, as sympy functions.
 SYMBOLIC = SimpleNamespace(
@@ -46,7 +47,10 @@ MPMATH_MODULES: list = [{"Heaviside": _heaviside, "Max": max, "Min": min,
 
 
 def constant(value: int | float | Fraction) -> sympy.Expr:
-    """A plain number from an operation, exact: 2 stays Integer(2), Fraction(1, 3) is Rational."""
+    """A plain number from an operation, exact: 2 stays Integer(2), Fraction(1, 3) is Rational,
+    a Constant its sym (pi)."""
+    if isinstance(value, Constant):
+        return value.sym
     if isinstance(value, Fraction):
         return sympy.Rational(value.numerator, value.denominator)
     return sympy.Integer(value) if isinstance(value, int) else sympy.Float(value)

@@ -22,9 +22,11 @@ _TOKEN = re.compile(r"[A-Za-z_][\w.]*|\d[\d.]*|.")
 _GREEK = frozenset(
     "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau "
     "upsilon phi chi psi omega".split())
-# LaTeX's special characters in text mode, and how to write each literally.
+# LaTeX's special characters in text mode, and how to write each literally; < > and ` too, which
+# a notebook's Markdown would otherwise read as HTML or code around the math.
 _TEX_SPECIAL = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$",
-                "#": r"\#", "_": r"\_", "^": r"\hat{}", "~": r"\sim{}", " ": r"\ ", "|": r"\vert{}"}
+                "#": r"\#", "_": r"\_", "^": r"\hat{}", "~": r"\sim{}", " ": r"\ ", "|": r"\vert{}",
+                "<": r"\lt{}", ">": r"\gt{}", "`": r"\grave{}"}
 
 
 def latex_name(name: str) -> str:

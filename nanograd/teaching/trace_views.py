@@ -8,6 +8,7 @@ rows shown have their derivative formulas built (those need sympy).
 from __future__ import annotations
 
 import html as html_escaping
+import re
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..core.node import Node
@@ -19,6 +20,7 @@ MAX_ROWS = 40  # rows of each table shown before the middle is elided
 DOT, BAR = "\u0307", "\u0304"  # combining marks: v̇ (tangent), v̄ (adjoint)
 DOT_TEX, BAR_TEX = r"\dot", r"\bar"
 NUMBERS = {"value", "tangent", "adjoint"}  # the columns of numbers, set right; formulas go left
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]<>&|~!#]")
 TEX_FUNCTIONS = {"log": r"\ln", "sin": r"\sin", "cos": r"\cos", "exp": r"\exp", "tanh": r"\tanh"}
 
 
@@ -121,14 +123,28 @@ def markdown(trace: Trace, max_rows: int = MAX_ROWS, decimals: int = 3) -> str:
             if isinstance(cells, int):
                 lines.append(f"| {_gap(cells)} |" + " |" * (len(head) - 1))
             else:
-                lines.append("| " + " | ".join(c if h in NUMBERS else f"`{c}`"
+                lines.append("| " + " | ".join(c if h in NUMBERS else markdown_code(c)
                                                for h, c in zip(head, cells)) + " |")
         return lines
 
-    lines = [f"**{_heading(trace, decimals)}**", ""] + table(header, rows)
+    lines = [f"**{markdown_text(_heading(trace, decimals))}**", ""] + table(header, rows)
     if trace.direction is not None:
         lines += [""] + table(reverse_header, reverse)
     return "\n".join(lines)
+
+
+def markdown_text(text: str) -> str:
+    """`text` read literally in Markdown: no markup, HTML, entity, link or table bar of a label's."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", " ".join(text.splitlines()))
+
+
+def markdown_code(text: str) -> str:
+    """`text` as a code span in a Markdown table cell: fenced by more backticks than it holds,
+    its bars escaped (a table reads them before the span)."""
+    text = " ".join(text.splitlines()).replace("|", "\\|")
+    fence = "`" * (1 + max((len(run) for run in re.findall("`+", text)), default=0))
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def html(trace: Trace, max_rows: int = MAX_ROWS, decimals: int = 3) -> str:
