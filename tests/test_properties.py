@@ -245,3 +245,14 @@ def test_check_gradients_skips_kinks_but_still_checks_around_them():
     assert 0 < report.examples <= 60
     assert any(abs(v) > 0.5 for v in seen)  # the smooth parts were checked
     assert any(v == 0 for v in seen) or any(v == 1 for v in seen)  # and a kink was drawn, skipped
+
+
+def test_the_sympy_diff_oracle_compares_only_where_the_graph_is_defined():
+    # n2 = (5 x0 + 0.25) ** (5 x0) at x0 = 0: at x0 - 0.1 the base is negative and both closed
+    # forms complex; the oracle compares at the nearby points where the graph has a value
+    from nanograd.core.ops import OPS
+    from nanograd.testing.strategies import GraphStep, Operand, RandomGraph
+
+    graph = RandomGraph([0.0], [GraphStep(OPS["mul"], (Operand(node=0), Operand(constant=5))),
+                                GraphStep(OPS["pow"], (Operand(node=1, shift=0.25), Operand(node=1)))])
+    check_against_sympy_diff(graph)

@@ -601,3 +601,29 @@ def test_compiled_gradients_raise_nanograd_errors_outside_the_domain(at, error):
 def test_evaluate_names_a_function_without_a_numeric_form():
     with pytest.raises(nanograd.UnsupportedExpressionError, match="DiracDelta"):
         nanograd.evaluate(sympy.DiracDelta(sympy.Symbol("x")), {"x": 0})
+
+
+def test_hessian_expr_takes_steps_as_flat_where_sympy_diff_would_leave_them_unevaluated():
+    # the x1 row cannot be rebuilt at x1 = 0 (1/sqrt(0)), so sympy.diff differentiates it; it
+    # leaves d/dx0 sign(u) unevaluated (u holds atanh, not known real): as backprop, it is 0
+    import sympy
+
+    from nanograd.symbolic import hessian_expr
+    from nanograd.testing import central_difference, value_of
+
+    def build(v0: float, v1: float):
+        x0, x1 = Scalar(v0, label="x0"), Scalar(v1, label="x1")
+        u = ((x0 - 1.421).atanh() + x0).exp()
+        return x0, x1, u.sign() * x0 + x1.sqrt() * x0 * u.abs()
+
+    x0, x1, out = build(0.801, 0.0)
+    h = hessian_expr(out, wrt=[x0, x1])
+    assert not h.has(sympy.Derivative) and not h.has(sympy.DiracDelta)
+
+    def d_dx1(values):
+        a, b, f = build(*values)
+        f.backward()
+        return b.grad
+
+    at = {x0.expr: 0.801, x1.expr: 1.0}
+    assert value_of(h[1, 0], at) == pytest.approx(central_difference(d_dx1, [0.801, 1.0], 0), rel=1e-6)

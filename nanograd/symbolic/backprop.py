@@ -16,7 +16,7 @@ from ..core.budget import check, in_worker, within
 from ..core.scalar import Scalar
 from ..core.walks import topological_order
 from ..errors import NanogradError
-from .algebra import SYMBOLIC, constant
+from .algebra import SYMBOLIC, constant, steps_flat
 from .convert import from_sympy
 from .leaves import is_variable, leaf_symbol, leaf_symbols, leaf_values
 
@@ -172,7 +172,7 @@ def hessian_expr(out: Scalar, wrt: Sequence[Scalar]) -> sympy.Matrix:
     Reverse over reverse: each first derivative is turned back into a graph (`from_sympy`) and
     differentiated again by the same symbolic backprop. That graph is built at the current leaf
     values; where a first derivative cannot be evaluated there (sqrt'(0) is infinite, say), its
-    row is differentiated by sympy.diff instead.
+    row is differentiated by sympy.diff instead, steps taken as flat as backprop takes them.
     """
     targets = _targets(wrt)
     for t in targets:
@@ -187,7 +187,7 @@ def hessian_expr(out: Scalar, wrt: Sequence[Scalar]) -> sympy.Matrix:
         try:
             graph, leaves = from_sympy(derivative, values)
         except NanogradError:
-            rows.append([sympy.diff(derivative, s) for s in symbols])
+            rows.append([steps_flat(sympy.diff(derivative, s)) for s in symbols])
             continue
         rows.append([grad_expr(graph, wrt=leaves[s]) if s in leaves else sympy.Integer(0)
                      for s in symbols])
