@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import math
 import random
-import signal
-import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
@@ -24,8 +22,9 @@ from ..core.ops import REAL
 from ..core.scalar import Scalar
 from ..core.walks import topological_order
 from ..symbolic.algebra import MATH_MODULES, SYMBOLIC
-from ..symbolic.backprop import node_exprs
+from ..symbolic.backprop import node_exprs, tree_size
 from ..symbolic.leaves import leaf_symbols
+from .proof import proved_equal
 
 POINTS = 8  # points where a mistake must give the claim before it is considered
 CONFIRM = 8  # fresh points it must give the claim at too before it is reported
@@ -33,6 +32,9 @@ ATTEMPTS = 400  # random points tried to find those inside the domain
 RELATIVE, ABSOLUTE = 1e-6, 1e-9  # two floats that differ by rounding only
 SECONDS = 2.0  # the search's budget: single mistakes first, then pairs while time is left
 PROVE_SECONDS = 2.0  # sympy's budget to prove the mistaken derivative equals the claim
+# nodes of a claim's tree: a larger claim was not worked by hand, and sympy's printers (lambdify)
+# take minutes over a deep one before they run out of stack
+LARGEST = 2000
 
 
 @dataclass(frozen=True)
@@ -144,10 +146,12 @@ def diagnose(out: Scalar, wrt: Scalar, claim: Any, seconds: float = SECONDS) -> 
     if x is None:
         return None
     variables = sorted({n for n in graph.names if n})
+    if tree_size(claim, LARGEST) > LARGEST:  # not an answer worked by hand
+        return None
     try:
         claimed = sympy.lambdify([sympy.Symbol(n, real=True) for n in variables], claim,
                                  modules=MATH_MODULES)
-    except (TypeError, ValueError, SyntaxError, NameError):
+    except (TypeError, ValueError, SyntaxError, NameError, RecursionError):
         return None
     sampler = _points(graph, variables, frozenset([x]), claimed)
     points = [p for _, p in zip(range(POINTS), sampler)]
@@ -335,7 +339,7 @@ def _report(graph: _Graph, out: Scalar, x: str, claim: Any, parts: list[_Candida
                                      tolerance=1e-9) * derivative
     each = [replace(p, rules=(r,)) for p in parts for r in p.rules] + [p for p in parts if not p.rules]
     mistakes = tuple(_mistake(graph, exprs, x, part) for part in each)
-    checked = "symbolic" if _proved(derivative - claim) else "numeric"
+    checked = "symbolic" if proved_equal(derivative, claim, PROVE_SECONDS) else "numeric"
     if len(mistakes) == 1:
         message = f"your answer is the derivative with one mistake ({mistakes[0].kind}): " \
                   f"{mistakes[0].explanation}"
@@ -408,29 +412,3 @@ def _rule_text(graph: _Graph, exprs: dict, x: str, i: int, rule: WrongRule) -> s
             f"your answer has {sympy.sstr(wrong)} instead.")
 
 
-class _OutOfTime(Exception):
-    pass
-
-
-def _proved(difference: Any, seconds: float = PROVE_SECONDS) -> bool:
-    """Whether sympy shows `difference` is 0 within `seconds` (a timer signal stops it; off the
-    main thread it is not tried, since nothing could stop it)."""
-    if difference == 0:
-        return True
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        return False
-
-    def stop(signum, frame):
-        raise _OutOfTime
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            return sympy.simplify(difference) == 0
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    except _OutOfTime:
-        return False
-    finally:
-        signal.signal(signal.SIGALRM, previous)
