@@ -6,6 +6,7 @@ Oracles: plain floats for the chain's values, central finite differences for der
 from __future__ import annotations
 
 import math
+import os
 import signal
 import threading
 import time
@@ -109,6 +110,35 @@ def test_work_in_a_worker_returns_its_value_raises_its_error_and_stops_at_the_bu
     with within(0.3), pytest.raises(TimeBudgetError, match="waiting"):
         in_worker(_sleep_then, 42, 60, doing="waiting")
     assert time.monotonic() - start < 5
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timers here")
+def test_diagnosing_a_wrong_claim_leaves_the_callers_timer_and_handler_alone():
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(1))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 60)
+        out, leaves = parse("x**2*sin(x)").graph({"x": 0.5})
+        # (uv)' taken as u'v', written so that only simplify shows it is 2x cos(x)
+        result = nanograd.verify(out, wrt=leaves["x"], claim="2*x*cos(x)*(sin(x)**2 + cos(x)**2)")
+        assert not result.ok and result.diagnosis.kind == "product-rule"
+        assert result.diagnosis.checked == "symbolic"  # sympy was asked, and within a budget
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 50  # still armed, not cancelled
+        assert signal.getsignal(signal.SIGALRM) is not signal.SIG_DFL
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert fired == []
+
+
+def test_workers_are_reused_and_a_worker_stopped_at_its_budget_is_replaced():
+    with within(30):
+        first = in_worker(os.getpid, doing="asking")
+        assert first != os.getpid() and in_worker(os.getpid, doing="asking") == first
+    with within(0.3), pytest.raises(TimeBudgetError):
+        in_worker(_sleep_then, 1, 60, doing="waiting")
+    with within(30):
+        assert in_worker(os.getpid, doing="asking") not in (first, os.getpid())
 
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timers here")

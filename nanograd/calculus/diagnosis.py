@@ -25,7 +25,7 @@ from ..core.walks import topological_order
 from ..symbolic.algebra import MATH_MODULES, SYMBOLIC, constant
 from ..symbolic.backprop import node_exprs, tree_size
 from ..symbolic.leaves import leaf_symbols
-from ..symbolic.proof import proved_equal
+from .proof import proved_equal
 
 POINTS = 8  # points where a mistake must give the claim before it is considered
 CONFIRM = 8  # fresh points it must give the claim at too before it is reported
@@ -33,9 +33,9 @@ ATTEMPTS = 400  # random points tried to find those inside the domain
 RELATIVE, ABSOLUTE = 1e-6, 1e-9  # two floats that differ by rounding only
 SECONDS = 2.0  # the search's budget: single mistakes first, then pairs while time is left
 PROVE_SECONDS = 2.0  # sympy's budget to prove the mistaken derivative equals the claim
-# A claim is a student's answer: one with more nodes than this (a closed form pasted whole) is not
-# searched, since printing it for lambdify alone would take longer than the search's budget.
-MAX_CLAIM_NODES = 2_000
+# nodes of a claim's tree: a larger claim was not worked by hand, and sympy's printers (lambdify)
+# take minutes over a deep one before they run out of stack
+LARGEST = 2000
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def diagnose(out: Scalar, wrt: Scalar, claim: Any, seconds: float = SECONDS) -> 
     caller's budget, if sooner)."""
     left = remaining()
     deadline = time.monotonic() + (seconds if left is None else min(seconds, left))
-    if tree_size(claim, MAX_CLAIM_NODES) > MAX_CLAIM_NODES:
+    if tree_size(claim, LARGEST) > LARGEST:  # not an answer worked by hand
         return None
     graph = _Graph.of(out)
     if wrt not in graph.order or wrt.op is not None:
@@ -154,7 +154,7 @@ def diagnose(out: Scalar, wrt: Scalar, claim: Any, seconds: float = SECONDS) -> 
     try:
         claimed = sympy.lambdify([sympy.Symbol(n, real=True) for n in variables], claim,
                                  modules=MATH_MODULES)
-    except (TypeError, ValueError, SyntaxError, NameError):
+    except (TypeError, ValueError, SyntaxError, NameError, RecursionError):
         return None
     sampler = _points(graph, variables, frozenset([x]), claimed)
     points = [p for _, p in zip(range(POINTS), sampler)]

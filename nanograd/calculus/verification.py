@@ -17,16 +17,17 @@ from typing import Callable, Iterator, Sequence, Union
 import mpmath
 import sympy
 
-from ..core.budget import check, in_worker, remaining, within
+from ..core.budget import check, within
 from ..core.scalar import Scalar, apply
 from ..core.walks import topological_order
-from ..errors import DomainError, NanogradError, TimeBudgetError
+from ..errors import DomainError, NanogradError
 from ..symbolic import evaluate, grad_expr
 from ..symbolic.backprop import SMALL, tree_size
 from ..symbolic.leaves import leaf_symbols
 from ..symbolic.precise import check_finite_real, real_value
 from .diagnosis import Diagnosis, diagnose
 from .parse import Expression, parse
+from .proof import proved_equal
 
 POINTS = 30  # agreeing points that make a numeric verdict
 ATTEMPTS = 400  # random points tried at most, inside the domain or not
@@ -36,7 +37,7 @@ RELATIVE, ABSOLUTE = 1e-6, 1e-9
 # A second look at a point where the floats disagree, rounding or a real difference: DIGITS digits,
 # doubled until the two agree, or until values that no longer move with the precision still differ.
 DIGITS, MAX_DIGITS = 30, 960
-SIMPLIFY_SECONDS = 10.0  # sympy.simplify's budget (in a worker process, stopped when it is spent)
+SIMPLIFY_SECONDS = 10.0  # sympy.simplify's budget (see `proof`)
 
 Claim = Union[sympy.Expr, str, int, float]
 
@@ -67,14 +68,23 @@ class Verification:
     points: int  # points inside the domain where the two were compared
     counterexample: Counterexample | None = None
     diagnosis: Diagnosis | None = None  # the common mistake that gives the claim, when one does
+    # points where the claim as written is undefined but the derivative is not, and the claim agrees
+    # there read as a textbook does (see `TEXTBOOK_READING`)
+    read_as_textbook: int = 0
 
     def __str__(self) -> str:
         if self.method == "symbolic":
-            return "right: proved symbolically (simplify(derivative - claim) == 0)"
+            return "right: proved symbolically (simplify(derivative - claim) == 0)" + self._reading()
         if self.ok:
             return (f"right: simplification could not decide, and the two agree at {self.points} "
-                    "points inside the domain")
+                    "points inside the domain" + self._reading())
         return f"wrong: {self.counterexample}" + (f"\n{self.diagnosis}" if self.diagnosis else "")
+
+    def _reading(self) -> str:
+        if not self.read_as_textbook:
+            return ""
+        return (f"; at {self.read_as_textbook} more the claim is undefined as written but agrees "
+                f"{TEXTBOOK_READING}")
 
 
 def verify(out: Scalar, wrt: Scalar, claim: Claim, diagnose_mistake: bool = True,
@@ -102,31 +112,33 @@ def _verify(out: Scalar, wrt: Scalar, claim: Claim, diagnose_mistake: bool) -> V
     derivative = grad_expr(out, wrt=wrt)
     here = {s.name: leaf.data for leaf, s in symbols.items() if isinstance(s, sympy.Symbol)}
     points = itertools.chain([here], itertools.islice(sample_points(sorted(variables)), ATTEMPTS))
-    checked, counterexample, precisely = 0, None, None
+    compare = _Comparison(order, symbols, wrt, derivative, claimed)
+    checked = read = 0
+    counterexample = None
     for point in points:
         check("verify")
         slope = _slope_at(order, symbols, wrt, point)
         if slope is None:  # outside the domain of the graph or of its derivative
             continue
-        value, reason = _value_at(claimed, point)
-        if value is None or not math.isclose(slope, value, rel_tol=RELATIVE, abs_tol=ABSOLUTE):
-            precisely = precisely or _precise_check(derivative, claimed)
-            if not precisely(point):
-                counterexample = Counterexample(point, slope, value, reason)
-                break
-        checked += 1
-        if checked == POINTS:
+        verdict = compare(point, slope)
+        if verdict is None:
+            value, reason = _value_at(claimed, point)
+            counterexample = Counterexample(point, slope, value, reason)
+            break
+        checked += verdict == AS_WRITTEN
+        read += verdict == AS_READ
+        if checked + read == POINTS:
             break
     # A wrong claim has been shown wrong; simplify is only asked to prove a claim right, because
     # on a difference that is not zero it can run for many minutes.
-    if counterexample is None and _is_zero(derivative, claimed, SIMPLIFY_SECONDS):
-        return Verification(True, "symbolic", derivative, claimed, checked)
-    if checked == 0 and counterexample is None:
+    if counterexample is None and proved_equal(derivative, claimed, SIMPLIFY_SECONDS):
+        return Verification(True, "symbolic", derivative, claimed, checked, read_as_textbook=read)
+    if checked + read == 0 and counterexample is None:
         raise DomainError(f"verify: simplification could not decide, and the derivative is undefined "
                           f"at every one of {ATTEMPTS + 1} points tried, {here} first")
     found = diagnose(out, wrt, claimed) if counterexample is not None and diagnose_mistake else None
     return Verification(counterexample is None, "numeric", derivative, claimed, checked, counterexample,
-                        found)
+                        found, read)
 
 
 def sample_points(names: Sequence[str], seed: int = 0) -> Iterator[dict[str, float]]:
@@ -188,6 +200,73 @@ def _as_expression(claim: Claim, variables: dict[str, sympy.Symbol]) -> sympy.Ex
     return expr.xreplace(renamed) if renamed else expr
 
 
+# How a point compares: the claim agrees there as written, or only as a textbook reads it.
+AS_WRITTEN, AS_READ = "as written", "as read"
+TEXTBOOK_READING = ("read as a textbook does (roots of negative factors merged, odd roots of "
+                    "negatives real, or a gap at a single point, with the claim right on both sides)")
+GAP = 1e-7  # relative distance to the sides of a point where the claim alone is undefined
+
+
+class _Comparison:
+    """The claim against the derivative at a point where the derivative is defined: AS_WRITTEN,
+    AS_READ, or None (a counterexample).
+
+    A claim undefined as written where the derivative is defined is still right when a textbook
+    would call it right there: a root of a negative factor that merges with another
+    (3/(2*sqrt(x-1)*(x+2)**(3/2)) for x < -2, read as sqrt((x-1)*(x+2)**3)), an odd root written as
+    a power ((x**2-4)**(4/3) of a negative is a real number), or a single point where the form
+    written cancels to 0/0 (|x| + x**2/|x| at 0) while the claim is right on both sides of it. A
+    wrong answer stays wrong: the merged roots must pair up (the principal complex value is real)
+    and the value read must agree with the derivative; a gap must have the claim right next to it.
+    """
+
+    def __init__(self, order: list[Scalar], symbols: dict, wrt: Scalar, derivative: sympy.Expr,
+                 claim: sympy.Expr) -> None:
+        self.order, self.symbols, self.wrt = order, symbols, wrt
+        self.derivative, self.claim = derivative, claim
+        self.precisely: Callable[[dict[str, float]], bool | None] | None = None
+
+    def __call__(self, point: dict[str, float], slope: float) -> str | None:
+        agrees = self.as_written(point, slope)
+        if agrees is None:  # the claim has no real value here as written
+            return AS_READ if self.read(point, slope) or self.gap(point) else None
+        return AS_WRITTEN if agrees else None
+
+    def as_written(self, point: dict[str, float], slope: float) -> bool | None:
+        value, _ = _value_at(self.claim, point)
+        if value is not None and math.isclose(slope, value, rel_tol=RELATIVE, abs_tol=ABSOLUTE):
+            return True
+        self.precisely = self.precisely or _precise_check(self.derivative, self.claim)
+        return self.precisely(point)
+
+    def read(self, point: dict[str, float], slope: float) -> bool:
+        """Whether the claim, read as a textbook does, agrees at `point`."""
+        try:
+            reference, tolerance = real_value(self.derivative, point, DIGITS), mpmath.mpf(10) ** -12
+        except (ArithmeticError, ValueError, TypeError):  # only the graph's float is known
+            reference, tolerance = mpmath.mpf(slope), mpmath.mpf(RELATIVE)
+        try:
+            real_value(self.claim, point, DIGITS, reading="complex")  # the roots pair up
+            value = real_value(self.claim, point, DIGITS, reading="magnitude")
+        except (ArithmeticError, ValueError, TypeError):
+            return False
+        with mpmath.workdps(DIGITS):
+            return bool(abs(value - reference) <= tolerance * max(1, abs(reference)))
+
+    def gap(self, point: dict[str, float]) -> bool:
+        """Whether the claim is right on both sides of `point` (on one, where the graph ends)."""
+        sides = 0
+        for sign in (1, -1):
+            near = {name: v + sign * GAP * max(1.0, abs(v)) for name, v in point.items()}
+            slope = _slope_at(self.order, self.symbols, self.wrt, near)
+            if slope is None:
+                continue
+            if not self.as_written(near, slope):
+                return False
+            sides += 1
+        return sides > 0
+
+
 def _slope_at(order: list[Scalar], symbols: dict, wrt: Scalar, point: dict[str, float]) -> float | None:
     """d out / d wrt by backprop over the graph rebuilt at `point`; None where it is undefined."""
     new: dict[Scalar, Scalar] = {}
@@ -213,7 +292,7 @@ def _value_at(expr: sympy.Expr, point: dict[str, float]) -> tuple[float | None, 
         return None, str(error)
 
 
-def _precise_check(derivative: sympy.Expr, claim: sympy.Expr) -> Callable[[dict[str, float]], bool]:
+def _precise_check(derivative: sympy.Expr, claim: sympy.Expr) -> Callable[[dict[str, float]], bool | None]:
     """A second look at a point where the floats disagree: both closed forms in the reals with
     DIGITS digits and more (the same real arithmetic as the graph's: no complex roots).
 
@@ -221,16 +300,21 @@ def _precise_check(derivative: sympy.Expr, claim: sympy.Expr) -> Callable[[dict[
     disagreement in floats is a counterexample only when it survives this. Where the two still
     differ, the precision is doubled: they agree at last, or their values stop moving while
     they differ by more than that (a real difference), or MAX_DIGITS is reached (a difference).
+    None: the claim has no real value at the point.
     """
-    def agree(point: dict[str, float]) -> bool:
+    def agree(point: dict[str, float]) -> bool | None:
         previous = None
         digits = DIGITS
         while digits <= MAX_DIGITS:
             check("verify: a second look at a point, in more digits")
             try:
-                a, b = real_value(derivative, point, digits), real_value(claim, point, digits)
+                a = real_value(derivative, point, digits)
             except (ArithmeticError, ValueError, TypeError):  # undefined there, in the reals
                 return False
+            try:
+                b = real_value(claim, point, digits)
+            except (ArithmeticError, ValueError, TypeError):
+                return None
             with mpmath.workdps(digits):
                 scale, tolerance = max(1, abs(a), abs(b)), mpmath.mpf(10) ** (10 - digits)
                 if previous is None:
@@ -250,24 +334,3 @@ def _precise_check(derivative: sympy.Expr, claim: sympy.Expr) -> Callable[[dict[
         return False
 
     return agree
-
-
-def _simplifies_to_zero(derivative: sympy.Expr, claim: sympy.Expr) -> bool:
-    try:
-        return bool(sympy.simplify(derivative - claim) == 0)
-    except RecursionError:  # too deep even for a worker's stack: undecided
-        return False
-
-
-def _is_zero(derivative: sympy.Expr, claim: sympy.Expr, seconds: float) -> bool:
-    """simplify(derivative - claim) == 0, or False when it has not finished within `seconds`
-    (or the caller's budget, if sooner). Run in a worker process that is stopped at the
-    deadline: no signal, no timer, so it holds on any thread."""
-    left = remaining()
-    if left is not None:  # a third of a caller's budget at most: the verdict must still be written
-        seconds = min(seconds, left / 3)
-    try:
-        with within(seconds):
-            return in_worker(_simplifies_to_zero, derivative, claim, doing="simplify", deep=True)
-    except (TimeBudgetError, RecursionError):
-        return False

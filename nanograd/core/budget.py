@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import sys
 import threading
 import time
@@ -59,8 +60,11 @@ def out_of_time(doing: str) -> TimeBudgetError:
 def in_worker(function: Callable[..., Any], *args: Any, doing: str, deep: bool = False) -> Any:
     """`function(*args)` within the current budget: in this process when there is none, else in
     a child process stopped at the deadline (TimeBudgetError). `function` and its arguments and
-    result must pickle where processes are spawned rather than forked. `deep`: the child allows
-    deep recursion (sympy's printers and simplify recurse once per level of an expression)."""
+    result must pickle. `deep`: the child allows deep recursion (sympy's printers and simplify
+    recurse once per level of an expression).
+
+    A child that answered in time is kept for the next call (starting one costs tens of
+    milliseconds, more than most of the work sent to it); one that ran out of time is stopped."""
     seconds = remaining()
     # A daemonic process (a grading worker, or this function's own child) is already stopped by
     # its parent at a deadline, and may not have children of its own: run here.
@@ -68,24 +72,23 @@ def in_worker(function: Callable[..., Any], *args: Any, doing: str, deep: bool =
         return function(*args)
     if seconds <= 0:
         raise out_of_time(doing)
-    # fork is fast (sympy is already loaded) but unsafe beside other threads; spawn otherwise
-    forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-    context: Any = multiprocessing.get_context("fork" if forkable else "spawn")
-    receive, send = context.Pipe(duplex=False)
-    worker = context.Process(target=_run_deep if deep else _run, args=(send, function, args), daemon=True)
-    worker.start()
-    send.close()
+    worker = _Worker.take(deep)
     try:
-        if not receive.poll(seconds):
-            raise out_of_time(doing)
-        ok, value = receive.recv()
-    except EOFError:  # the child died without a word (killed, out of memory)
-        raise TimeBudgetError(f"{doing} stopped: its worker process ended without an answer") from None
-    finally:
-        receive.close()
-        if worker.is_alive():
-            worker.kill()
-        worker.join()
+        worker.connection.send((function, args))
+        answered = worker.connection.poll(seconds)
+        if answered:
+            ok, value = worker.connection.recv()
+    except (EOFError, OSError):  # the child died without a word (killed, out of memory)
+        worker.stop()
+        raise TimeBudgetError(f"{doing} stopped: its worker process ended without an answer (exit "
+                              f"code {worker.process.exitcode}: killed, or out of memory)") from None
+    except BaseException:
+        worker.stop()
+        raise
+    if not answered:
+        worker.stop()
+        raise out_of_time(doing)
+    worker.give_back()
     if not ok:
         raise value
     return value
@@ -93,15 +96,67 @@ def in_worker(function: Callable[..., Any], *args: Any, doing: str, deep: bool =
 
 DEEP_STACK = 512 * 2 ** 20  # bytes of stack for a deep recursion (address space, used as touched)
 DEEP_RECURSION = 200_000  # Python frames
+IDLE = 4  # workers kept waiting at most (one per thread that calls at the same time)
 
 
-def _run_deep(send: Any, function: Callable[..., Any], args: tuple) -> None:
-    """In the child, which is all ours: `_run` on a thread with a large stack and recursion limit."""
-    sys.setrecursionlimit(DEEP_RECURSION)
-    threading.stack_size(DEEP_STACK)
-    thread = threading.Thread(target=_run, args=(send, function, args))
-    thread.start()
-    thread.join()
+class _Worker:
+    """A child process that runs one call at a time, sent down a pipe, for as long as it is kept.
+
+    Idle workers wait in `_idle`, each used by one caller at a time (taken and given back under a
+    lock), so threads never share one; a process forked from this one does not use this one's."""
+
+    _idle: list["_Worker"] = []
+    _lock = threading.Lock()
+
+    def __init__(self, deep: bool) -> None:
+        # fork is fast (sympy is already loaded) but unsafe beside other threads; spawn otherwise
+        forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+        context: Any = multiprocessing.get_context("fork" if forkable else "spawn")
+        self.deep, self.owner = deep, os.getpid()
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, deep), daemon=True)
+        self.process.start()
+        child.close()
+
+    @classmethod
+    def take(cls, deep: bool) -> "_Worker":
+        with cls._lock:
+            for worker in cls._idle:
+                if worker.deep == deep and worker.owner == os.getpid():
+                    cls._idle.remove(worker)
+                    return worker
+        return cls(deep)
+
+    def give_back(self) -> None:
+        with self._lock:
+            if len(self._idle) < IDLE and self.process.is_alive():
+                self._idle.append(self)
+                return
+        self.stop()
+
+    def stop(self) -> None:
+        self.connection.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+
+
+def _serve(connection: Any, deep: bool) -> None:
+    """In the child, which is all ours: run each call sent until the parent's end closes."""
+    if deep:  # a large stack and recursion limit, for the calls run on a thread of their own
+        sys.setrecursionlimit(DEEP_RECURSION)
+        threading.stack_size(DEEP_STACK)
+    while True:
+        try:
+            function, args = connection.recv()
+        except (EOFError, OSError):  # the parent is gone or has let this worker go
+            return
+        if deep:
+            thread = threading.Thread(target=_run, args=(connection, function, args))
+            thread.start()
+            thread.join()
+        else:
+            _run(connection, function, args)
 
 
 def _run(send: Any, function: Callable[..., Any], args: tuple) -> None:
@@ -114,4 +169,3 @@ def _run(send: Any, function: Callable[..., Any], args: tuple) -> None:
         send.send(result)
     except Exception as error:  # the result does not pickle: say so instead of dying silently
         send.send((False, TypeError(f"the worker's result could not be sent back: {error}")))
-    send.close()

@@ -62,12 +62,25 @@ def _short(expr: sympy.Basic) -> str:
     return text if len(text) < 80 else text[:77] + "..."
 
 
-def real_value(expr: sympy.Basic, values: Mapping[Any, float], digits: int = 15) -> mpmath.mpf:
+READINGS = ("real", "complex", "magnitude")
+
+
+def real_value(expr: sympy.Basic, values: Mapping[Any, float], digits: int = 15,
+               reading: str = "real") -> mpmath.mpf:
     """`expr` at `values` (by symbol or name) with `digits` significant digits, in the reals.
 
     Raises DomainError where a part of it has no real value, DivisionByZeroError and
     NonFiniteError as the graph's operations do, UnsupportedExpressionError for a function
-    mpmath does not have."""
+    mpmath does not have.
+
+    `reading` says how a power of a negative base to a fraction is read. "real", the graph's
+    arithmetic: it has no value. The two readings of a textbook, where p/q with q odd is the real
+    q-th root to the power p ((-8)**(2/3) is 4), and other fractions are read either as
+    "complex" principal values (parts may be complex; the whole must come out real) or as
+    "magnitude", |base| to the power (what merging the roots of a product of negatives gives:
+    sqrt(x-1)*sqrt(x+1) read as sqrt((x-1)*(x+1)))."""
+    if reading not in READINGS:
+        raise ValueError(f"reading is one of {', '.join(READINGS)}, not {reading!r}")
     done: dict[int, Any] = {}  # by id: hashing a deep expression would recurse
     with mpmath.workdps(digits):
         stack: list[tuple[sympy.Basic, bool]] = [(expr, False)]
@@ -80,11 +93,18 @@ def real_value(expr: sympy.Basic, values: Mapping[Any, float], digits: int = 15)
                 stack.extend((a, False) for a in e.args if id(a) not in done)
                 continue
             check("evaluating a closed form")
-            done[id(e)] = _value(e, [done[id(a)] for a in e.args] if ready else [], values, digits)
-        return done[id(expr)]
+            done[id(e)] = _value(e, [done[id(a)] for a in e.args] if ready else [], values, digits,
+                                 reading)
+        result = done[id(expr)]
+        if isinstance(result, mpmath.mpc):  # the complex reading: real only up to rounding
+            if abs(result.imag) > mpmath.mpf(10) ** (5 - digits) * max(1, abs(result.real)):
+                raise DomainError(f"{_short(expr)} has no real value here")
+            result = result.real
+        return result
 
 
-def _value(e: sympy.Basic, args: list, values: Mapping[Any, float], digits: int) -> Any:
+def _value(e: sympy.Basic, args: list, values: Mapping[Any, float], digits: int,
+           reading: str = "real") -> Any:
     try:
         if e.is_Symbol:
             for key in (e, e.name):
@@ -98,7 +118,7 @@ def _value(e: sympy.Basic, args: list, values: Mapping[Any, float], digits: int)
         elif e.is_Mul:
             result = mpmath.fprod(args)
         elif e.is_Pow:
-            result = _power(*args)
+            result = _power(*args) if reading == "real" else _textbook_power(e.exp, args[0], args[1], reading)
         else:
             result = _function(e)(*args)
     except NanogradError:
@@ -107,6 +127,8 @@ def _value(e: sympy.Basic, args: list, values: Mapping[Any, float], digits: int)
         raise DivisionByZeroError(f"{_short(e)}: division by zero") from None
     except (ValueError, TypeError):
         raise DomainError(f"{_short(e)}: outside the domain of a function in it") from None
+    if isinstance(result, mpmath.mpc) and reading == "complex":
+        return result
     if not isinstance(result, mpmath.mpf):  # a complex number: no real value here
         raise DomainError(f"{_short(e)} has no real value here")
     if not mpmath.isfinite(result):
@@ -121,3 +143,18 @@ def _power(base: Any, exponent: Any) -> Any:
     if base < 0 and exponent != mpmath.floor(exponent):
         raise ValueError
     return base ** exponent
+
+
+def _textbook_power(exact: sympy.Basic, base: Any, exponent: Any, reading: str) -> Any:
+    """base ** exponent as a textbook reads it (see `real_value`); `exact`: the exponent as
+    written, whose denominator says whether the root is odd."""
+    if isinstance(base, mpmath.mpc):  # a complex part, in the complex reading
+        return base ** exponent
+    if not base < 0 or exponent == mpmath.floor(exponent):
+        return _power(base, exponent)
+    if exact.is_Rational and exact.q % 2:
+        root = mpmath.root(-base, exact.q)
+        return (-root if exact.p % 2 else root) ** exact.p
+    if reading == "complex":
+        return mpmath.power(mpmath.mpc(base), exponent)
+    return (-base) ** exponent
