@@ -4,7 +4,8 @@
 
 1. All 41 parameter gradients of the pure-Python nanograd's MLP(3, [4, 4, 1]) squared-error loss on its first
    4 samples, parameters as symbolic leaves: one grad_expr(loss, wrt=params) call against
-   sympy.diff(loss.expr, p) for each parameter. Both sides first warm up on a smaller network
+   sympy.diff(loss.expr, p) for each parameter; and the same grad_expr over symengine (the
+   `symengine` extra; its results converted back to sympy). Both sides first warm up on a smaller network
    (sympy initialises parts of itself on first use); sympy's cache is cleared before each timed
    side; the median over rounds is quoted. Also the size of both results (sympy.count_ops after
    cse) and evaluating all 41 at once with a cse'd lambdify.
@@ -90,30 +91,43 @@ def bench_gradients(rounds: int) -> None:
 
     from nanograd import grad_expr, grad_function
 
+    engine = "symengine" if have_symengine() else None
+    backends = ["sympy"] + ([engine] if engine else [])
     warm_loss, warm_params = seed_mlp_loss([2, 1])
-    grad_expr(warm_loss, wrt=warm_params)
+    for backend in backends:
+        grad_expr(warm_loss, wrt=warm_params, backend=backend)
     [sympy.diff(warm_loss.expr, s) for s in warm_loss.expr.free_symbols]
     loss, params = seed_mlp_loss()
     symbols = [sympy.Symbol(p.label, real=True) for p in params]
-    ours, theirs = [], []
+    times: dict[str, list[float]] = {name: [] for name in backends + ["sympy.diff"]}
+    results = {}
     for _ in range(rounds):
-        clear_cache()
-        t, grads = timed(lambda: grad_expr(loss, wrt=params))
-        ours.append(t)
+        for backend in backends:  # the symengine walk's time includes converting back to sympy
+            clear_cache()
+            t, results[backend] = timed(lambda backend=backend: grad_expr(loss, wrt=params, backend=backend))
+            times[backend].append(t)
         clear_cache()
         expr = loss.expr  # built outside sympy's timing: it is the input sympy.diff is given
         t, diffs = timed(lambda expr=expr: [sympy.diff(expr, s) for s in symbols])
-        theirs.append(t)
-    o, s = statistics.median(ours), statistics.median(theirs)
+        times["sympy.diff"].append(t)
+    s = statistics.median(times["sympy.diff"])
     print(f"41 gradients of the pure-Python nanograd's MLP loss ({len(params)} parameters, "
-          f"4 samples), median of {rounds}")
-    print(f"  grad_expr {o:.3f} s, sympy.diff x{len(params)} {s:.3f} s: ratio {s / o:.1f}x"
-          f"   (requirement: at least 10x; rounds: "
-          f"{', '.join(f'{b / a:.1f}x' for a, b in zip(ours, theirs))})")
+          f"4 samples), median of {rounds}, sympy's cache cleared before each side")
+    for backend, requirement in (("sympy", 10), (engine, 100)):
+        if backend is None:
+            print("  grad_expr over symengine: not measured (pip install 'nanograd[symengine]')")
+            continue
+        o = statistics.median(times[backend])
+        print(f"  grad_expr(backend={backend!r}) {o:.3f} s, sympy.diff x{len(params)} {s:.3f} s: "
+              f"ratio {s / o:.1f}x   (requirement: at least {requirement}x; rounds: "
+              f"{', '.join(f'{b / a:.1f}x' for a, b in zip(times[backend], times['sympy.diff']))})")
     from nanograd import evaluate
 
-    worst = max(abs(evaluate(g, loss) - p.grad) / abs(p.grad) for g, p in zip(grads, params))
-    print(f"  every closed form evaluated against backprop: max relative difference {worst:.1e}")
+    grads = results["sympy"]
+    for backend in backends:
+        worst = max(abs(evaluate(g, loss) - p.grad) / abs(p.grad) for g, p in zip(results[backend], params))
+        print(f"  every closed form of grad_expr(backend={backend!r}) evaluated against backprop: "
+              f"max relative difference {worst:.1e}")
     print(f"  size after cse (sympy.count_ops): grad_expr {sympy.count_ops(sympy.cse(grads))},"
           f" sympy.diff {sympy.count_ops(sympy.cse(diffs))}")
     t_compile, f = timed(lambda: grad_function(loss, params))
@@ -121,6 +135,14 @@ def bench_gradients(rounds: int) -> None:
     worst = max(abs(v - p.grad) / abs(p.grad) for v, p in zip(values, params))
     print(f"  all 41 at once by a cse'd lambdify: {t_call * 1e3:.2f} ms a call (compiled once in"
           f" {t_compile:.2f} s), max relative difference from backprop {worst:.1e}")
+
+
+def have_symengine() -> bool:
+    try:
+        import symengine  # noqa: F401  (optional: the symengine extra)
+    except ImportError:
+        return False
+    return True
 
 
 def bench_deep_chain(n: int) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import operator
 from functools import partial
-from typing import Any, Callable, Sequence, Union
+from typing import Any, Callable, Literal, Sequence, Union
 
 import sympy
 from sympy.core.parameters import evaluate as sympy_evaluation
@@ -15,7 +15,7 @@ from sympy.core.parameters import evaluate as sympy_evaluation
 from ..core.budget import check, in_worker, within
 from ..core.scalar import Scalar
 from ..core.walks import topological_order
-from ..errors import NanogradError
+from ..errors import InputError, NanogradError
 from .algebra import SYMBOLIC, constant, steps_flat
 from .convert import from_sympy
 from .leaves import is_variable, leaf_symbol, leaf_symbols, leaf_values
@@ -23,8 +23,11 @@ from .leaves import is_variable, leaf_symbol, leaf_symbols, leaf_values
 Wrt = Union[Scalar, Sequence[Scalar], None]
 
 
-def _operand(value, exprs: dict) -> sympy.Expr:
-    return exprs[value] if isinstance(value, Scalar) else constant(value)
+Backend = Literal["auto", "sympy", "symengine"]
+
+
+def _operand(value, exprs: dict, builder) -> Any:
+    return exprs[value] if isinstance(value, Scalar) else builder.constant(value)
 
 
 # sympy simplifies every expression as it is built (flattening, collecting, assumption queries
@@ -45,7 +48,12 @@ def tree_size(expr: sympy.Basic, cap: int = SMALL) -> int:
 
 
 class _Builder:
-    """Builds sympy expressions evaluated while their operands are small; remembers sizes."""
+    """The symbolic walk's number system, sympy: builds expressions evaluated while their
+    operands are small; remembers sizes. (symengine_algebra.Builder is its symengine twin.)"""
+
+    m = SYMBOLIC
+    constant = staticmethod(constant)
+    one = sympy.Integer(1)
 
     def __init__(self) -> None:
         # by id, the expression kept alive beside its size so that its id is never reused
@@ -63,17 +71,25 @@ class _Builder:
         self.size[id(expr)] = (expr, tree_size(expr) if small else SMALL + 1)
         return expr
 
+    def add(self, parts: list[sympy.Expr]) -> sympy.Expr:
+        return self.build(sympy.Add, *parts)
 
-def node_exprs(order: list[Scalar], builder: _Builder | None = None) -> dict[Scalar, sympy.Expr]:
-    """The closed form of every node in `order` (a topological order), in leaf symbols."""
-    builder = builder or _Builder()
-    exprs: dict[Scalar, sympy.Expr] = dict(leaf_symbols(order))
+
+def _forward(order: list[Scalar], leaves: dict[Scalar, Any], builder) -> dict[Scalar, Any]:
+    """Every node's closed form in the builder's number system, from its leaves' in it."""
+    exprs = dict(leaves)
+    m = builder.m
     for node in order:
         if node.op is not None:
             check("building the closed form")
-            args = [_operand(inp, exprs) for inp in node.inputs]
-            exprs[node] = builder.build(partial(node.op.forward, SYMBOLIC), *args)
+            args = [_operand(inp, exprs, builder) for inp in node.inputs]
+            exprs[node] = builder.build(partial(node.op.forward, m), *args)
     return exprs
+
+
+def node_exprs(order: list[Scalar]) -> dict[Scalar, sympy.Expr]:
+    """The closed form of every node in `order` (a topological order), in leaf symbols."""
+    return _forward(order, leaf_symbols(order), _Builder())
 
 
 def expr_of(node: Scalar, timeout: float | None = None) -> sympy.Expr:
@@ -84,40 +100,82 @@ def expr_of(node: Scalar, timeout: float | None = None) -> sympy.Expr:
         return node_exprs(topological_order(node))[node]
 
 
-def adjoints(out: Scalar) -> tuple[list[Scalar], dict[Scalar, sympy.Expr]]:
-    """d out / d node as an expression for every node of the graph: one reverse pass."""
-    order = topological_order(out)
-    builder = _Builder()
-    exprs = node_exprs(order, builder)
-    return order, _reverse(order, exprs, out, builder)
+def adjoints(out: Scalar, order: list[Scalar], leaves: dict[Scalar, Any],
+             builder: Any = None) -> dict[Scalar, Any]:
+    """d out / d node as an expression for every node of `order` (out's graph in topological
+    order): one reverse pass, in sympy or in the number system of `builder`, given the leaves'
+    expressions in it."""
+    builder = builder or _Builder()
+    return _reverse(order, _forward(order, leaves, builder), out, builder)
 
 
-def _reverse(order: list[Scalar], exprs: dict, out: Scalar, builder: _Builder) -> dict[Scalar, sympy.Expr]:
-    terms: dict[Scalar, list[sympy.Expr]] = {out: [sympy.Integer(1)]}
-    adjoint: dict[Scalar, sympy.Expr] = {}
+def _reverse(order: list[Scalar], exprs: dict, out: Scalar, builder) -> dict[Scalar, Any]:
+    terms: dict[Scalar, list] = {out: [builder.one]}
+    adjoint: dict[Scalar, Any] = {}
+    m = builder.m
     for node in reversed(order):  # every consumer of a node comes before it, so its terms are all in
         if node not in terms:
             continue
         check("building the derivative's closed form")
         parts = terms.pop(node)  # one Add, not a re-flattened sum per term
-        g = adjoint[node] = parts[0] if len(parts) == 1 else builder.build(sympy.Add, *parts)
+        g = adjoint[node] = parts[0] if len(parts) == 1 else builder.add(parts)
         if node.op is None or g == 0:
             continue
         inputs = node.inputs
-        args = [_operand(inp, exprs) for inp in inputs]
+        args = [_operand(inp, exprs, builder) for inp in inputs]
         z = exprs[node]
         for inp, rule in zip(inputs, node.op.partials):
             if isinstance(inp, Scalar):
-                local = builder.build(partial(rule, SYMBOLIC), *args, z)
-                # a plain 1 or -1 (add, sub, neg) would cost sympy a whole Mul for nothing
+                local = builder.build(partial(rule, m), *args, z)
+                # a plain 1 or -1 (add, sub, neg) would cost a whole Mul for nothing
                 term = (g if local == 1 else builder.build(operator.neg, g) if local == -1
                         else builder.build(operator.mul, g, local))
                 terms.setdefault(inp, []).append(term)
     return adjoint
 
 
+def _symengine_gradients(out: Scalar, order: list[Scalar], named: dict[Scalar, sympy.Expr],
+                         targets: list[Scalar], backend: Backend) -> list[sympy.Expr] | None:
+    """The sympy walk's results by the symengine walk, converted back to sympy; None where
+    symengine cannot stand in (not installed under "auto", or something it cannot hold)."""
+    try:
+        from . import symengine_algebra  # symengine (optional, C++): loaded on first use
+    except ImportError:
+        if backend == "symengine":
+            raise ImportError("grad_expr(backend='symengine') needs symengine: "
+                              "pip install 'nanograd[symengine]'") from None
+        return None
+    leaves = {node: symengine_algebra.leaf(symbol) for node, symbol in named.items()}
+    if any(expr is None for expr in leaves.values()):
+        return None
+    adjoint = adjoints(out, order, leaves, symengine_algebra.Builder())
+    zero = symengine_algebra.constant(0)
+    symbols = {s.name: s for s in named.values() if isinstance(s, sympy.Symbol)}
+    return symengine_algebra.to_sympy([adjoint.get(t, zero) for t in targets], symbols, SMALL)
+
+
+# Under backend="auto", small graphs stay with sympy: it is as quick on them, and they do not
+# pay for loading symengine (and NumPy, which symengine loads). So do deep ones: symengine
+# flattens every sum and product it builds, in time that grows with the depth (a chain of
+# 30,000 products takes it 40 s), and its forms of deep derivatives nest deeper than the sympy
+# walk's, past what sympy's recursive printers and lambdify can take.
+AUTO_NODES = 100
+AUTO_DEPTH = 100
+
+
+def _suits_symengine(order: list[Scalar]) -> bool:
+    if len(order) < AUTO_NODES:
+        return False
+    depth: dict[Scalar, int] = {}
+    for node in order:
+        d = depth[node] = 1 + max((depth[i] for i in node.inputs if isinstance(i, Scalar)), default=0)
+        if d > AUTO_DEPTH:
+            return False
+    return True
+
+
 def grad_expr(out: Scalar, wrt: Wrt = None, simplify: bool = False, cse: bool = False,
-              timeout: float | None = None):
+              timeout: float | None = None, backend: Backend = "auto"):
     """d out / d wrt in closed form, by symbolic reverse mode over the graph (one pass for all).
 
     `wrt` is a Scalar (leaf: the partial derivative; intermediate: its adjoint), a list or tuple
@@ -125,15 +183,29 @@ def grad_expr(out: Scalar, wrt: Wrt = None, simplify: bool = False, cse: bool = 
     leaf). A Scalar outside the graph gives 0. With `cse=True` the answer comes as sympy.cse
     gives it, `(replacements, result)`, where result has the shape described above. `timeout`
     (seconds) bounds the whole work, simplification included: past it, TimeBudgetError.
+
+    `backend` says which algebra walks the graph; the answer is sympy either way. "symengine"
+    (the optional extra, C++) is many times faster on large graphs; "sympy" is the reference;
+    "auto" (the default) takes symengine when it is installed and the graph is large (100 nodes
+    or more) but not deep (100 operations at most from a leaf to the output), unless
+    symengine cannot hold it (a leaf's constant it cannot hold exactly): then sympy.
     """
     if not isinstance(out, Scalar):
         raise TypeError(f"grad_expr differentiates a Scalar, not {type(out).__name__}")
+    if backend not in ("auto", "sympy", "symengine"):
+        raise InputError(f"grad_expr's backend is 'auto', 'sympy' or 'symengine', not {backend!r}")
     targets = _targets(wrt)
     with within(timeout):
-        order, adjoint = adjoints(out)
+        order = topological_order(out)
+        named = leaf_symbols(order)
         if wrt is None:
             targets = [node for node in order if is_variable(node)]
-        exprs = [adjoint.get(t, sympy.Integer(0)) for t in targets]
+        exprs = None
+        if backend == "symengine" or (backend == "auto" and _suits_symengine(order)):
+            exprs = _symengine_gradients(out, order, named, targets, backend)
+        if exprs is None:
+            adjoint = adjoints(out, order, named)
+            exprs = [adjoint.get(t, sympy.Integer(0)) for t in targets]
         if simplify:
             exprs = in_worker(_simplified, exprs, doing="simplifying the derivatives")
         replacements: list = []
