@@ -5,6 +5,7 @@ Oracles: plain floats for the chain's values, central finite differences for der
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import signal
@@ -112,25 +113,6 @@ def test_work_in_a_worker_returns_its_value_raises_its_error_and_stops_at_the_bu
     assert time.monotonic() - start < 5
 
 
-@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timers here")
-def test_diagnosing_a_wrong_claim_leaves_the_callers_timer_and_handler_alone():
-    fired = []
-    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(1))
-    try:
-        signal.setitimer(signal.ITIMER_REAL, 60)
-        out, leaves = parse("x**2*sin(x)").graph({"x": 0.5})
-        # (uv)' taken as u'v', written so that only simplify shows it is 2x cos(x)
-        result = nanograd.verify(out, wrt=leaves["x"], claim="2*x*cos(x)*(sin(x)**2 + cos(x)**2)")
-        assert not result.ok and result.diagnosis.kind == "product-rule"
-        assert result.diagnosis.checked == "symbolic"  # sympy was asked, and within a budget
-        assert signal.getitimer(signal.ITIMER_REAL)[0] > 50  # still armed, not cancelled
-        assert signal.getsignal(signal.SIGALRM) is not signal.SIG_DFL
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    assert fired == []
-
-
 def test_workers_are_reused_and_a_worker_stopped_at_its_budget_is_replaced():
     with within(30):
         first = in_worker(os.getpid, doing="asking")
@@ -141,20 +123,38 @@ def test_workers_are_reused_and_a_worker_stopped_at_its_budget_is_replaced():
         assert in_worker(os.getpid, doing="asking") not in (first, os.getpid())
 
 
-@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timers here")
-def test_verify_leaves_the_callers_timer_and_handler_alone():
+@contextlib.contextmanager
+def _callers_timer():
+    """A caller's own SIGALRM timer and handler (pytest-timeout's, say): the block must leave both
+    alone, armed and unfired."""
     fired = []
     previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(1))
     try:
         signal.setitimer(signal.ITIMER_REAL, 60)
-        out, leaves = parse("x**2*sin(x)").graph({"x": 0.5})
-        assert nanograd.verify(out, wrt=leaves["x"], claim="2*x*sin(x) + x**2*cos(x)").ok
+        yield
         assert signal.getitimer(signal.ITIMER_REAL)[0] > 50  # still armed, not cancelled
         assert signal.getsignal(signal.SIGALRM) is not signal.SIG_DFL
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert fired == []
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timers here")
+def test_diagnosing_a_wrong_claim_leaves_the_callers_timer_and_handler_alone():
+    with _callers_timer():
+        out, leaves = parse("x**2*sin(x)").graph({"x": 0.5})
+        # (uv)' taken as u'v', written so that only simplify shows it is 2x cos(x)
+        result = nanograd.verify(out, wrt=leaves["x"], claim="2*x*cos(x)*(sin(x)**2 + cos(x)**2)")
+        assert not result.ok and result.diagnosis.kind == "product-rule"
+        assert result.diagnosis.checked == "symbolic"  # sympy was asked, and within a budget
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timers here")
+def test_verify_leaves_the_callers_timer_and_handler_alone():
+    with _callers_timer():
+        out, leaves = parse("x**2*sin(x)").graph({"x": 0.5})
+        assert nanograd.verify(out, wrt=leaves["x"], claim="2*x*sin(x) + x**2*cos(x)").ok
 
 
 def test_verify_keeps_its_budget_off_the_main_thread():
