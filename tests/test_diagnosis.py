@@ -4,14 +4,12 @@ one, and the table of wrong rules covers every op of the table."""
 from __future__ import annotations
 
 import json
-import math
-import random
 import subprocess
 import sys
 
 import pytest
 import sympy
-from textbook_corpus import usable_entries
+from textbook_corpus import equal_at_random_points, usable_entries
 
 from nanograd import OPS, parse, verify
 from nanograd.core.mistakes import KINDS, RULES, wrong_rules
@@ -36,27 +34,6 @@ KIND_EXAMPLES = [  # (expression, wrt, claim, kind)
 def _graph(text: str, at: float = 0.7):
     expression = parse(text)
     return expression.graph({name: at for name in expression.variables})
-
-
-def _equal_at_random_points(a, b, domain=(-3, 3), count=20) -> bool:
-    """An oracle independent of the diagnosis' forward mode: both closed forms through lambdify."""
-    symbols = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
-    f = sympy.lambdify(symbols, [a, b], modules="mpmath")
-    rng = random.Random(1)
-    compared = 0
-    for _ in range(400):
-        try:
-            u, v = (complex(t) for t in f(*(rng.uniform(*domain) for _ in symbols)))
-        except (ArithmeticError, ValueError, TypeError):
-            continue
-        if abs(u.imag) > 1e-12 or abs(v.imag) > 1e-12 or not math.isfinite(u.real):
-            continue
-        if not math.isclose(u.real, v.real, rel_tol=1e-7, abs_tol=1e-9):
-            return False
-        compared += 1
-        if compared == count:
-            return True
-    return compared > 0
 
 
 def test_the_kinds_are_the_issues_fixed_vocabulary_and_every_rule_uses_one():
@@ -86,7 +63,7 @@ def test_each_kind_of_mistake_is_diagnosed_and_the_diagnosis_reproduces_the_clai
     d = result.diagnosis
     assert d is not None and d.kind == kind, d
     assert kind in d.message and d.message
-    assert _equal_at_random_points(d.derivative, parse(claim).sympy(), (0.3, 2.5))
+    assert equal_at_random_points(d.derivative, parse(claim).sympy(), (0.3, 2.5))
     assert d.node is None or d.expression == d.node.label
 
 
@@ -130,7 +107,7 @@ def test_corpus_sample_diagnoses_reproduce_the_claim_and_right_answers_get_none(
     for wrong in entry["wrong"]:
         d = verify(out, wrt, wrong["python"]).diagnosis
         if d is not None:
-            assert _equal_at_random_points(d.derivative, parse(wrong["python"]).sympy(),
+            assert equal_at_random_points(d.derivative, parse(wrong["python"]).sympy(),
                                            tuple(entry["domain"])), (wrong, d.message)
 
 
