@@ -255,3 +255,9 @@ def test_any_text_is_parsed_or_refused_with_a_parse_error(text):
         parse(text)
     except ParseError as error:
         assert 0 <= error.start <= len(text)
+
+
+def test_a_constant_part_computed_in_floats_keeps_its_exact_value():
+    # sin(pi) is 1.2e-16 in floats and 0 exactly: the constant is both, not refused
+    out, _ = parse("sin(pi) + x").graph({"x": 0.5})
+    assert out.data == pytest.approx(0.5) and str(out.expr) == "x"

@@ -24,12 +24,9 @@ class Token:
 
 
 CONSTANT_NAMES = frozenset({"pi", "e"})
-# Names read as functions even where nanograd's table lacks them, so that `tan x` is refused by
-# name instead of being read as the product of two variables, tan and x.
-FUNCTION_WORDS = frozenset(
-    "tan cot sec csc asin acos atan acot asec acsc arcsin arccos arctan arccot arcsec arccsc "
-    "sinh cosh tanh coth sech csch asinh acosh atanh arsinh arcosh artanh arcsinh arccosh arctanh "
-    "cbrt sgn erf floor ceil max min".split())
+# Function names nanograd's table has no row for (its own come with `functions`), read as functions
+# so that `asec x` is refused by name instead of being read as the product of variables.
+FUNCTION_WORDS = frozenset("acot asec acsc arccot arcsec arccsc sgn erf floor ceil max min".split())
 GREEK = frozenset(
     "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa mu nu xi rho "
     "sigma tau upsilon phi varphi chi psi omega".split())
