@@ -1,10 +1,12 @@
 """nanograd.compile: generated code from the table, bit-identical to eager backward()."""
 from __future__ import annotations
 
+import dis
 import math
 import random
 import re
 import struct
+import sys
 
 import pytest
 from hypothesis import given
@@ -14,6 +16,7 @@ import nanograd
 from nanograd import Scalar
 from nanograd.compiler import SOURCE, Source, compile
 from nanograd.compiler import generate as generating
+from nanograd.compiler.functions import load
 from nanograd.compiler.source import INLINE
 from nanograd.core.ops import OPS, REAL
 from nanograd.testing.strategies import graphs
@@ -237,7 +240,8 @@ def rebuilt_with(build, value: float) -> tuple[Scalar, list[Scalar]]:
     return build(x), [x]
 
 
-def test_a_long_sum_and_a_deep_chain_compile():
+def test_a_long_sum_and_a_deep_chain_compile(monkeypatch):
+    monkeypatch.setattr(generating, "CHUNK", 5000)  # the chain crosses from part to part
     xs = [Scalar(0.001 * k) for k in range(5000)]
     total = sum(xs[1:], xs[0])
     f = compile(total * total, xs[:3])
@@ -282,3 +286,21 @@ def test_inputs_must_be_distinct_leaves():
         compile(a * 2, [a, a])
     with pytest.raises(nanograd.InputError, match="finite"):
         compile(a * 2, [a])([math.inf])
+
+
+def test_loading_warms_the_code_up_without_running_it():
+    seen: list[float] = []
+    text = "def part0(V, G, S):\n    v0 = V[0]\n    note(v0)\n    return v0 * 2.0, (G[0],), ()\n"
+    (part,) = load([text], {"note": seen.append}, "test")
+    assert seen == []  # the warm-up calls stopped at their first statement
+    assert part([1.5], [0.25], []) == (3.0, (0.25,), ())
+    assert seen == [1.5]
+
+
+@pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="CPython 3.11 specializes on the 8th call")
+def test_compiled_code_is_specialized_before_its_first_replay():
+    x = Scalar(0.5, label="x")
+    f = compile((x * x).sin(), [x])
+    (part,) = f._functions
+    first = next(dis.get_instructions(part, adaptive=True))
+    assert first.opname == "RESUME_QUICK"  # the specializing interpreter, from the first call

@@ -15,7 +15,6 @@ failing sample eagerly, so the error names the operation, the node and that samp
 """
 from __future__ import annotations
 
-import builtins
 import math
 from fractions import Fraction
 from typing import Any, Callable, Sequence
@@ -25,6 +24,7 @@ from ..core.ops import REAL
 from ..core.scalar import Scalar
 from ..errors import InputError
 from .compiled import CompiledGradient
+from .functions import load
 from .generate import generate
 from .source import RULES
 
@@ -96,14 +96,12 @@ class BatchGradient:
         self.data = list(data)
         # the scalar code: it checks the leaves, and replays a failing batch sample by sample
         self.scalar = CompiledGradient(out, [*self.params, *self.data], wrt=self.params)
-        program = generate(out, self.scalar.inputs, self.params, arrays=True)
+        program = generate(out, self.scalar.inputs, self.params, arrays=True, batched=self.data)
         self.parts = program.parts
         namespace = {**array_numbers(np), "REAL": REAL, "Fraction": Fraction,
+                     "ARRAY": np.asarray,  # a float met by an array, as a 0-d array
                      **{name: _elementwise_rule(np, rule) for name, rule in RULES.items()}}
-        for k, part in enumerate(self.parts):
-            # our own generated text (names, operators, float reprs): nothing a user typed
-            exec(builtins.compile(part, f"<nanograd.compile_batch part {k}>", "exec"), namespace)
-        self._functions = [namespace[f"part{k}"] for k in range(len(self.parts))]
+        self._functions = load(self.parts, namespace, "nanograd.compile_batch")
         self._slots = program.slots
 
     @property

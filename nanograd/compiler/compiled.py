@@ -12,7 +12,6 @@ raised is nanograd's own, naming the operation and the node.
 """
 from __future__ import annotations
 
-import builtins
 import math
 from fractions import Fraction
 from typing import NamedTuple, Sequence
@@ -23,6 +22,7 @@ from ..core.ops import REAL
 from ..core.scalar import Scalar, apply
 from ..core.walks import backward, topological_order
 from ..errors import InputError
+from .functions import load
 from .generate import generate, signature
 from .source import RULES
 
@@ -70,10 +70,7 @@ class CompiledGradient:
                            if node.op is None and id(node) not in inputs_seen}
         namespace = {**vars(REAL), **RULES, "REAL": REAL, "Fraction": Fraction}
         with collector_paused():
-            for k, part in enumerate(self.parts):
-                # our own generated text (names, operators, float reprs): nothing a user typed
-                exec(builtins.compile(part, f"<nanograd.compile part {k}>", "exec"), namespace)
-        self._functions = [namespace[f"part{k}"] for k in range(len(self.parts))]
+            self._functions = load(self.parts, namespace, "nanograd.compile")
 
     @property
     def source(self) -> str:

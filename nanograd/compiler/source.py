@@ -83,12 +83,15 @@ class Source:
 
 
 def literal(value: Any) -> Source:
-    """A number as exact source: ints and floats by repr (which round-trips), Fractions as a call."""
+    """A number as exact source: floats by repr (which round-trips), Fractions as a call, ints
+    as the float they equal where that is exact (below 2**53): `1 - z * z` and `1.0 - z * z`
+    give the same float, but CPython's fast paths for float arithmetic and comparison take two
+    floats, so an int operand costs about 12 ns an operation."""
     if type(value) is Fraction:
         return Source(repr(value), ATOM)
     if type(value) is bool or not isinstance(value, Real) or type(value) not in (int, float):
         raise TypeError(f"a constant of type {type(value).__name__} has no exact source: {value!r}")
-    text = repr(value)
+    text = repr(float(value) if type(value) is int and abs(value) < 2 ** 53 else value)
     return Source(text, UNARY if text.startswith("-") else ATOM)
 
 
