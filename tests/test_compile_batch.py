@@ -133,3 +133,31 @@ def test_a_float_meets_an_array_as_an_array():
     assert re.search(r"\bv(\d+) \* v\1\b", forward)  # w * w: two floats
     value, (grad,) = f([np.array([1.0, 3.0])])
     assert (value, grad) == (0.5 * 1.0 + 0.25 + 0.5 * 3.0 + 0.25, 1.0 + 1.0 + 3.0 + 1.0)
+
+
+def test_a_parameters_gradient_is_reduced_where_it_is_made():
+    """Products of two arrays reach a parameter's gradient as a dot product over the samples,
+    so the gradients come back as floats and the large stack at the end is not needed."""
+    w = Scalar(0.5, label="w")
+    x = Scalar(2.0, label="x")
+    f = compile_batch((w * x).tanh() * x, [w], [x], reduce="mean")
+    assert ".dot(" in f.source
+    xs = [0.3, -1.2, 2.0]
+    value, (grad,) = f([np.array(xs)])
+    expected = [nanograd.compile((w * x).tanh() * x, [w, x])([0.5, v]) for v in xs]
+    assert math.isclose(value, sum(e[0] for e in expected) / 3, rel_tol=1e-14)
+    assert math.isclose(grad, sum(e[1][0] for e in expected) / 3, rel_tol=1e-14)
+
+
+def test_a_total_that_overflows_is_our_error():
+    """Each sample's value and gradient are finite, their sum is not (a dot product does not
+    raise where it overflows, and math.fsum raises a bare OverflowError)."""
+    w = Scalar(1.0, label="w")
+    x = Scalar(1.0, label="x")
+    big = 1e308 ** (1 / 3)
+    f = compile_batch((w * (x * x)) * x, [w], [x])
+    with pytest.raises(nanograd.NonFiniteError, match="summed over the 2 samples"):
+        f([np.array([big, big])])
+    w.data = 1e-10  # the output now sums to 2e298, the gradient to 2e308
+    with pytest.raises(nanograd.NonFiniteError, match="gradient of 'w', summed"):
+        f([np.array([big, big])])

@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 from ..core.node import Node
 from ..core.ops import REAL
 from ..core.scalar import Scalar
-from ..errors import InputError
+from ..errors import InputError, NonFiniteError
 from .compiled import CompiledGradient
 from .functions import load
 from .generate import generate
@@ -126,6 +126,8 @@ class BatchGradient:
             except (ArithmeticError, ValueError):
                 return self._sample_by_sample(cols)
         reduced = self._reduced([value, *grads], n)
+        if not all(map(math.isfinite, reduced)):  # a dot product does not raise on overflow
+            return self._sample_by_sample(cols)
         return reduced[0], reduced[1:]
 
     def backward(self, columns: Sequence[Any]) -> float:
@@ -178,9 +180,22 @@ class BatchGradient:
             value, g = self.scalar([*params, *row])
             values.append(value)
             grads.append(g)
-        n = len(values)
-        scale = 1.0 / n if self.reduce == "mean" else 1.0
-        return math.fsum(values) * scale, [math.fsum(g) * scale for g in zip(*grads)]
+        scale = 1.0 / len(values) if self.reduce == "mean" else 1.0
+        results = [values, *zip(*grads)]
+        reduced = []
+        for k, column in enumerate(results):
+            try:
+                total = math.fsum(column) * scale
+            except OverflowError:  # finite per sample, but not summed
+                total = math.inf
+            if not math.isfinite(total):
+                what = "the output" if k == 0 else f"the gradient of {_name(self.params[k - 1])}"
+                how = "summed" if self.reduce == "sum" else "averaged"
+                raise NonFiniteError(f"compile_batch: {what}, {how} over the "
+                                     f"{len(values)} samples, is not a finite number (each "
+                                     f"sample's is): the total overflows")
+            reduced.append(total)
+        return reduced[0], reduced[1:]
 
     def __repr__(self) -> str:
         return (f"<BatchGradient: {self.scalar.nodes} nodes per sample, {len(self.params)} "
@@ -199,3 +214,7 @@ def compile_batch(out: Scalar, params: Sequence[Scalar], data: Sequence[Scalar],
         if not isinstance(leaf, Node):
             raise TypeError(f"compile_batch: data[{k}] is a {type(leaf).__name__}, not a Scalar")
     return BatchGradient(out, params, data, reduce)
+
+
+def _name(leaf: Scalar) -> str:
+    return repr(leaf.label) if leaf.label else "a parameter"

@@ -21,7 +21,7 @@ from typing import Sequence
 from ..core.node import Node
 from ..core.ops import REAL, Op
 from ..core.walks import topological_order
-from .source import CALLS, SOURCE, Template, constant_text, template
+from .source import CALLS, SOURCE, G, Template, X, Y, constant_text, template
 
 DEPTH = 30  # an inlined expression this deep gets a name of its own
 TERMS = 32  # terms of a sum per statement
@@ -235,13 +235,26 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
 
     # Pass 4: the reverse pass, node by node from the output as backward() goes.
     emit("# reverse pass")
-    pend: dict[int, list[str]] = {}
-    pdepth: dict[int, int] = {}
-    flushed: set[int] = set()
+    # Over arrays, a parameter's gradient is reduced where each term is made: its mean over
+    # the samples, v<n> = 1 / (number of samples), and a.dot(b) for a product of two arrays.
+    gper = bytearray(n)  # the gradient holds an array: one value per sample
+    if arrays and batched_at:
+        emit(f"v{n} = 1.0 / len(V[{input_at[min(batched_at)]}])")
+    products = {f"{G} * {X}": 0, f"{G} * {Y}": 1}  # g times operand 0 or 1: a.dot(b) reduces it
+
+    def reduced(term: str, c: str, i: int, args: tuple[str, ...]) -> str:
+        k = products.get(c, -1)
+        if k >= 0 and gper[i] and per[(ia[i], ib[i])[k]]:
+            return f"{args[3]}.dot({args[k]}) * v{n}"
+        return f"({term}).sum() * v{n}"
+
+    pend: list[list[str] | None] = [None] * n  # terms of each gradient, not yet written
+    pdepth = array("q", [0]) * n  # the deepest of them
+    flushed = bytearray(n)  # g<j> has been written
     grad_text: dict[int, str] = {}  # the gradients returned
 
     def base(j: int) -> str | None:
-        if j in flushed:
+        if flushed[j]:
             return f"g{j}"
         if temps[j] is None:
             return f"G[{wrt_at[j]}]"  # a leaf accumulates onto its gradient, as in backward()
@@ -249,34 +262,39 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
 
     def flush(j: int) -> None:
         start = base(j)
-        terms = pend.pop(j)
-        pdepth.pop(j)
+        terms = pend[j] or []
+        pend[j] = None
+        pdepth[j] = 0
         emit(f"g{j} = {' + '.join([start, *terms] if start else terms)}")
-        flushed.add(j)
+        flushed[j] = 1
 
     if need[n - 1]:
         pend[n - 1] = ["1.0"]
-        pdepth[n - 1] = 0
     for i in range(n - 1, -1, -1):
         if not need[i]:
             continue
-        t = temps[i]
-        if i in pend:
+        terms = pend[i]
+        if terms is not None:
+            pend[i] = None
             start = base(i)
-            terms = pend.pop(i)
-            gd = pdepth.pop(i) + len(terms)
+            gd = pdepth[i] + len(terms)
             text = " + ".join([start, *terms] if start else terms)
         else:  # its terms went out in an earlier statement (or, for a leaf, there were none)
-            gd, text = 0, f"g{i}" if i in flushed else base(i) or "0.0"
+            gd, text = 0, f"g{i}" if flushed[i] else base(i) or "0.0"
+        t = temps[i]
         if t is None:
             if text != f"g{i}":
                 emit(f"g{i} = {text}")
             grad_text[i] = f"g{i}"
             continue
         ja, jb = ia[i], ib[i]
-        targets = [(j, c, u) for j, c, u in zip((ja, jb), t.contributions, t.contribution_uses)
-                   if j >= 0 and need[j] and c is not None]
-        reads = sum(u[3] for _, _, u in targets)
+        targets = []
+        reads = 0
+        for k, c, seeded, u in t.targets:
+            j = jb if k else ja
+            if j >= 0 and need[j]:
+                targets.append((j, c, seeded, u))
+                reads += u[3]
         if _atomic(text):
             gtext, gd = text, 0
         elif i in wrt_at or reads > 1 or gd >= DEPTH:
@@ -293,16 +311,31 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
         sa, sb = operand(i, ja, node._a), operand(i, jb, node._b)
         da = depth[ja] if ja >= 0 else 0
         db = depth[jb] if jb >= 0 else 0
+        dz = depth[i]
         args = (sa, sb, val[i], gtext, sa, sb)
-        for j, c, (ux, uy, uz, ug) in targets:
-            d = 2 + max(gd if ug else 0, da if ux else 0, db if uy else 0, depth[i] if uz else 0)
-            if gtext == "1.0" and c.startswith("{3} * "):  # the seed: 1.0 * p is p, exactly
-                c = c[6:]
-            term = c.format(*args)
-            terms_j = pend.setdefault(j, [])
-            terms_j.append(term)
-            pdepth[j] = dj = max(pdepth.get(j, 0), d)
-            if len(terms_j) >= TERMS or dj + len(terms_j) >= DEPTH:
+        seed = gtext == "1.0"  # the seed: 1.0 * p is p, exactly
+        for j, c, seeded, (ux, uy, uz, ug) in targets:
+            d = gd if ug else 0
+            if ux and da > d:
+                d = da
+            if uy and db > d:
+                d = db
+            if uz and dz > d:
+                d = dz
+            term = (seeded if seed else c).format(*args)
+            if arrays:
+                many = gper[i] or (ux and per[ja]) or (uy and per[jb]) or (uz and per[i])
+                if many and temps[j] is None and not per[j]:  # a parameter: reduce it now
+                    term, many = reduced(term, c, i, args), 0
+                gper[j] = gper[j] or many
+            terms_j = pend[j]
+            if terms_j is None:
+                terms_j = pend[j] = [term]
+            else:
+                terms_j.append(term)
+            if d + 2 > pdepth[j]:
+                pdepth[j] = d + 2
+            if len(terms_j) >= TERMS or pdepth[j] + len(terms_j) >= DEPTH:
                 flush(j)
 
     # The return: out's value, the gradients asked for, and the values of `also`.

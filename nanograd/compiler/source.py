@@ -176,6 +176,8 @@ class Template:
     forward_uses: tuple[int, int] = (0, 0)  # how often X and Y appear in `forward`
     contribution_uses: tuple[tuple[int, int, int, int], ...] = ()  # X, Y, Z, G in each (0s if None)
     branches: bool = False  # a rule branched on a value, so its text calls the rule
+    # (input, contribution, the same times a seed of 1.0, its uses) for each node input
+    targets: tuple[tuple[int, str, str, tuple[int, int, int, int]], ...] = ()
 
     def __post_init__(self) -> None:
         texts = [self.forward, *(c for c in self.contributions if c)]
@@ -184,6 +186,9 @@ class Template:
                        for c in self.contributions)
         object.__setattr__(self, "forward_uses", (self.forward.count(X), self.forward.count(Y)))
         object.__setattr__(self, "contribution_uses", counts)
+        object.__setattr__(self, "targets", tuple(
+            (k, c, c[len(f"{G} * "):] if c.startswith(f"{G} * ") else c, u)
+            for k, (c, u) in enumerate(zip(self.contributions, counts)) if c is not None))
 
 
 _templates: dict[tuple, Template] = {}
