@@ -242,7 +242,7 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
         emit(f"v{n} = 1.0 / len(V[{input_at[min(batched_at)]}])")
     products = {f"{G} * {X}": 0, f"{G} * {Y}": 1}  # g times operand 0 or 1: a.dot(b) reduces it
 
-    def reduced(term: str, c: str, i: int, args: tuple[str, ...]) -> str:
+    def reduced(term: str, c: str, i: int, args: tuple[str | None, ...]) -> str:
         k = products.get(c, -1)
         if k >= 0 and gper[i] and per[(ia[i], ib[i])[k]]:
             return f"{args[3]}.dot({args[k]}) * v{n}"
