@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dis
+import gc
 import math
 import random
 import re
@@ -304,3 +305,29 @@ def test_compiled_code_is_specialized_before_its_first_replay():
     (part,) = f._functions
     first = next(dis.get_instructions(part, adaptive=True))
     assert first.opname == "RESUME_QUICK"  # the specializing interpreter, from the first call
+
+
+def test_a_large_replay_pauses_the_cyclic_collector():
+    """The replay makes tuples (its finiteness checks), which would wake the collector; it
+    would walk every graph in the process, as backward() avoids doing."""
+    x = Scalar(0.3, label="x")
+    out = sum((x * (0.001 * k)).tanh() for k in range(3500))
+    f = compile(out, [x])
+    assert f.nodes >= 10_000
+    phases: list[str] = []
+
+    def note(phase: str, info: dict) -> None:
+        phases.append(phase)
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(1)
+    gc.callbacks.append(note)
+    try:
+        f()
+    finally:
+        gc.callbacks.remove(note)
+        gc.set_threshold(*threshold)
+    checks = f.source.count("raise OverflowError")
+    assert checks > 10
+    assert len(phases) // 2 < 5  # a few, around the replay (its arguments, its results)
+    assert gc.isenabled()

@@ -16,7 +16,7 @@ import math
 from fractions import Fraction
 from typing import NamedTuple, Sequence
 
-from ..core.collector import collector_paused
+from ..core.collector import collector_paused, pause_collector, resume_collector
 from ..core.node import Node
 from ..core.ops import REAL
 from ..core.scalar import Scalar, apply
@@ -27,6 +27,7 @@ from .generate import generate, signature
 from .source import RULES
 
 _INF = math.inf
+PAUSE_FROM = 10_000  # nodes from which a replay pauses the cyclic collector (a pause costs ~1 us)
 
 
 class Run(NamedTuple):
@@ -139,6 +140,9 @@ class CompiledGradient:
 
     def _replay(self, V: list[float], G: list[float]) -> Run:
         functions = self._functions
+        large = len(self._order) >= PAUSE_FROM
+        if large:  # the checks' tuples would wake the cyclic collector, which walks every graph
+            pause_collector()
         try:
             S = [None] * self._slots
             for part in functions[:-1]:
@@ -146,6 +150,9 @@ class CompiledGradient:
             value, grads, also = functions[-1](V, G, S)
         except (ArithmeticError, ValueError):
             return self._eager(V, G)
+        finally:
+            if large:
+                resume_collector()
         total = value + sum(grads) + sum(also)
         if total - total != 0.0 and not all(-_INF < v < _INF for v in (value, *grads, *also)):
             return self._eager(V, G)  # inf - inf is nan: something is not finite
