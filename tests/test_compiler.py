@@ -1,6 +1,7 @@
 """nanograd.compile: generated code from the table, bit-identical to eager backward()."""
 from __future__ import annotations
 
+import ast
 import dis
 import gc
 import math
@@ -18,7 +19,7 @@ from nanograd import Scalar
 from nanograd.compiler import SOURCE, Source, compile
 from nanograd.compiler import generate as generating
 from nanograd.compiler.functions import load
-from nanograd.compiler.source import INLINE
+from nanograd.compiler.source import ATOM, INLINE, POWER, PRODUCT, SUM, UNARY, template
 from nanograd.core.ops import OPS, REAL
 from nanograd.testing.strategies import graphs
 
@@ -331,3 +332,22 @@ def test_a_large_replay_pauses_the_cyclic_collector():
     assert checks > 10
     assert len(phases) // 2 < 5  # a few, around the replay (its arguments, its results)
     assert gc.isenabled()
+
+
+def test_a_value_stands_bare_only_where_its_parentheses_change_nothing():
+    """Folded values go into an op's text without parentheses where they bind tightly enough
+    (`a + b * c`): for every row, a value of each precedence it is put bare at reads as the
+    same syntax tree as with its parentheses."""
+    samples = {SUM: "p + q", PRODUCT: "p * q", UNARY: "-p", POWER: "p ** q"}
+    for op in OPS.values():
+        t = template(op, 1.0, 2.0, True, op.arity == 2)
+        for k in range(op.arity):
+            assert t.forward_needs[k] in (SUM, PRODUCT, UNARY, POWER, ATOM)
+            for precedence, text in samples.items():
+                if precedence < t.forward_needs[k]:
+                    continue
+                bare = ["x", "y"]
+                wrapped = ["x", "y"]
+                bare[k], wrapped[k] = text, f"({text})"
+                assert ast.dump(ast.parse(t.forward.format(*bare, "", "", *bare))) == \
+                    ast.dump(ast.parse(t.forward.format(*wrapped, "", "", *wrapped))), (op.name, k, text)

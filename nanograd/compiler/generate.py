@@ -21,7 +21,7 @@ from typing import Sequence
 from ..core.node import Node
 from ..core.ops import REAL, Op
 from ..core.walks import topological_order
-from .source import CALLS, SOURCE, G, Template, X, Y, constant_text, template
+from .source import ATOM, CALLS, SOURCE, G, Template, X, Y, constant_text, template
 
 DEPTH = 30  # an inlined expression this deep gets a name of its own
 TERMS = 32  # terms of a sum per statement
@@ -180,12 +180,14 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
         checks.clear()
 
     val: list[str | None] = [None] * n
+    prec = bytearray([ATOM]) * n  # how tightly val[i] binds (a folded `a + b` is a sum)
     depth = bytearray(n)
     as_array: dict[int, str] = {}  # floats met by arrays, by the name of their array
 
-    def operand(i: int, j: int, constant: object) -> str:
-        """Operand j of node i as text (j < 0: the constant operand `constant`, if any); a
-        float meeting an array as an array (named the first time, if it has a name)."""
+    def operand(i: int, j: int, constant: object, need: int = ATOM) -> str:
+        """Operand j of node i as text, in parentheses unless it binds at least as tightly as
+        `need` (j < 0: the constant operand `constant`, if any); a float meeting an array as an
+        array (named the first time, if it has a name)."""
         if j < 0:
             return "" if constant is None else constant_text(constant)
         text = val[j] or ""
@@ -196,7 +198,7 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
                 as_array[j] = f"a{j}"
                 emit(f"a{j} = ARRAY({text})")
             return as_array[j]
-        return text
+        return text if prec[j] >= need else f"({text})"
 
     for i, node in enumerate(order):
         if not live[i]:
@@ -210,7 +212,8 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
             val[i] = f"v{i}"
             continue
         ja, jb = ia[i], ib[i]
-        sa, sb = operand(i, ja, node._a), operand(i, jb, node._b)
+        sa, sb = (operand(i, ja, node._a, t.forward_needs[0]),
+                  operand(i, jb, node._b, t.forward_needs[1]))
         d = 1 + max(depth[ja] if ja >= 0 else 0, depth[jb] if jb >= 0 else 0)
         text = t.forward.format(sa, sb, "", "", sa, sb)
         for j, h in ((ja, hide_a[i]), (jb, hide_b[i])):
@@ -219,7 +222,8 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
                 if len(checks) >= CHECKS:
                     check()
         if uses[i] == 1 and d < DEPTH:
-            val[i] = f"({text})"
+            val[i] = text
+            prec[i] = t.precedence
             depth[i] = d
         else:
             emit(f"v{i} = {text}")

@@ -127,8 +127,10 @@ class _SourceNumbers:
         inline = self._inline.get(name)
 
         def call(*args: Any) -> Source:
-            texts = [lift(a).text for a in args]
-            if inline is not None and all(_ATOM.fullmatch(t) for t in texts):
+            sources = [lift(a) for a in args]
+            texts = [a.text for a in sources]
+            if inline is not None and all(_ATOM.fullmatch(a.text) and a.precedence == ATOM
+                                          for a in sources):
                 return Source(inline.format(*texts), ATOM)
             return Source(f"{name}({', '.join(texts)})", ATOM)
 
@@ -173,6 +175,10 @@ class Template:
 
     forward: str
     contributions: tuple[str | None, ...]
+    # how tightly `forward` binds, and how tightly a value put at X (Y) must bind to stand there
+    # without parentheses: `{0} + {1}` takes a product at Y bare (`a + b * c`), a sum not
+    precedence: int = ATOM
+    forward_needs: tuple[int, int] = (ATOM, ATOM)
     forward_uses: tuple[int, int] = (0, 0)  # how often X and Y appear in `forward`
     contribution_uses: tuple[tuple[int, int, int, int], ...] = ()  # X, Y, Z, G in each (0s if None)
     branches: bool = False  # a rule branched on a value, so its text calls the rule
@@ -225,11 +231,25 @@ def constant_text(value: Any) -> str:
 def _make(op: Op, x: Any, y: Any, arity: int, m: _SourceNumbers) -> Template:
     args = (x,) if arity == 1 else (x, y)
     nodes = [isinstance(v, Source) and v.text in (X, Y) for v in args]
-    forward = _run(op.forward, args, m).text
+    forward = _run(op.forward, args, m)
     contributions = tuple(
         _contribution(_run(partial, (*args, Source(Z)), m)) if is_node else None
         for partial, is_node in zip(op.partials, nodes))
-    return Template(forward, contributions)
+    needs = [_needs(op, args, k, m) if is_node else ATOM for k, is_node in enumerate(nodes)]
+    needs.append(ATOM)  # a unary op's missing Y
+    return Template(forward.text, contributions, forward.precedence, (needs[0], needs[1]))
+
+
+def _needs(op: Op, args: tuple, k: int, m: _SourceNumbers) -> int:
+    """The loosest precedence a value at input k of `op`'s forward text may have unwrapped:
+    the text made with a placeholder of that precedence is the text made with an atom (no
+    parentheses were put around it)."""
+    tight = _run(op.forward, args, m).text
+    for precedence in (SUM, PRODUCT, UNARY, POWER):
+        loose = tuple(Source(a.text, precedence) if j == k else a for j, a in enumerate(args))
+        if _run(op.forward, loose, m).text == tight:
+            return precedence
+    return ATOM
 
 
 def _contribution(partial: Source) -> str:
