@@ -8,11 +8,13 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import assume, given
 
 import nanograd
 from nanograd import Scalar, compile_batch
 from nanograd.core.ops import OPS, REAL
 from nanograd.nn import MLP
+from nanograd.testing.strategies import graphs
 
 np = pytest.importorskip("numpy")
 from nanograd.compiler.batch import array_numbers  # noqa: E402  (after the skip)
@@ -41,8 +43,11 @@ def whole_dataset(net: MLP, rows: list[list[float]], mean: bool) -> tuple[float,
 def test_the_batch_agrees_with_backprop_over_the_whole_dataset(reduce):
     rng = random.Random(5)
     net = MLP(3, [4, 4, 1], rng=rng)
+    for p in net.parameters():  # biases too (they start at 0): a sum's first term counts
+        p.data = rng.uniform(-1, 1)
     loss, data = sample_loss(net)
     f = compile_batch(loss, net.parameters(), data, reduce=reduce)
+    assert "DOT(" in f.source and "STACK(" in f.source
     rows = [[rng.uniform(-2, 2) for _ in range(3)] + [rng.choice([-1.0, 1.0])] for _ in range(57)]
     value, grads = f([np.array(col) for col in zip(*rows)])
     expected_value, expected = whole_dataset(net, rows, reduce == "mean")
@@ -161,3 +166,21 @@ def test_a_total_that_overflows_is_our_error():
     w.data = 1e-10  # the output now sums to 2e298, the gradient to 2e308
     with pytest.raises(nanograd.NonFiniteError, match="gradient of 'w', summed"):
         f([np.array([big, big])])
+
+
+
+@given(graphs(ops=["add", "sub", "mul", "neg", "tanh", "relu"], max_leaves=4, max_steps=25))
+def test_random_sums_of_products_over_arrays_agree_with_each_sample(graph):
+    """Sums of floats times arrays become dot products over stacked arrays, and a gradient's
+    terms g * w too: the batch agrees with the scalar code run on each sample."""
+    assume(len(graph.leaves) >= 2)
+    params, data = graph.leaves[:1 + len(graph.leaves) // 3], graph.leaves[1 + len(graph.leaves) // 3:]
+    f = compile_batch(graph.out, params, data)
+    scalar = nanograd.compile(graph.out, [*params, *data], wrt=params)
+    rows = [[leaf.data + shift for leaf in data] for shift in (0.0, 0.001, -0.002, 0.0005)]
+    value, grads = f([np.array(column) for column in zip(*rows)])
+    runs = [scalar([*(p.data for p in params), *row]) for row in rows]
+    scale = max([1.0, *(abs(r[0]) for r in runs), *(abs(g) for r in runs for g in r[1])])
+    assert abs(value - math.fsum(r[0] for r in runs)) <= 1e-12 * scale * len(rows)
+    for k, grad in enumerate(grads):
+        assert abs(grad - math.fsum(r[1][k] for r in runs)) <= 1e-12 * scale * len(rows)

@@ -100,6 +100,7 @@ class BatchGradient:
         self.parts = program.parts
         namespace = {**array_numbers(np), "REAL": REAL, "Fraction": Fraction,
                      "ARRAY": np.asarray,  # a float met by an array, as a 0-d array
+                     "DOT": np.dot, "STACK": np.array,  # floats times arrays, summed
                      **{name: _elementwise_rule(np, rule) for name, rule in RULES.items()}}
         self._functions = load(self.parts, namespace, "nanograd.compile_batch")
         self._slots = program.slots

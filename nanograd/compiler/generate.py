@@ -21,13 +21,13 @@ from typing import Sequence
 from ..core.node import Node
 from ..core.ops import REAL, Op
 from ..core.walks import topological_order
-from .source import ATOM, CALLS, SOURCE, G, Template, X, Y, constant_text, template
+from .source import ATOM, CALLS, SOURCE, SUM, G, Template, X, Y, constant_text, template
 
 DEPTH = 30  # an inlined expression this deep gets a name of its own
 TERMS = 32  # terms of a sum per statement
 CHECKS = 250  # values checked for finiteness per statement
 CHUNK = 25000  # statements per compiled function
-_NAME = re.compile(r"\b[vga]\d+\b")  # the generated variables: values v<i>, gradients g<i>, arrays a<i>
+_NAME = re.compile(r"\b[vgam]\d+\b")  # generated variables: values, gradients, arrays, matrices
 _LABEL = re.compile(r"[\w.\[\] +-]{1,40}", re.ASCII)  # a label safe to show in a comment
 
 
@@ -183,22 +183,72 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
     prec = bytearray([ATOM]) * n  # how tightly val[i] binds (a folded `a + b` is a sum)
     depth = bytearray(n)
     as_array: dict[int, str] = {}  # floats met by arrays, by the name of their array
+    stacks: dict[str, str] = {}  # arrays stacked for DOT, by name (see pass 4)
+    # Over arrays, a sum b + w1 * x1 + w2 * x2 + ... of floats w times arrays x (a neuron's
+    # input) is one dot product, b + DOT((w1, w2), STACK((x1, x2))), the stack made once for
+    # every sum over the same arrays (a layer's inputs): (b or None, [(w, its text, x's text)],
+    # whether it is a sum yet, or a lone product w * x).
+    sums: dict[int, tuple[str | None, list[tuple[int, str, str]], bool]] = {}
+    add_text, mul_text = f"{X} + {Y}", f"{X} * {Y}"
+
+    def array_of(j: int, text: str) -> str:
+        """Value j, a float, as an array (named the first time, if it has a name)."""
+        if not _NAME.fullmatch(text):
+            return f"ARRAY({text})"
+        if j not in as_array:
+            as_array[j] = f"a{j}"
+            emit(f"a{j} = ARRAY({text})")
+        return as_array[j]
+
+    def stacked(texts: str) -> str:
+        stack = stacks.get(texts)
+        if stack is None:
+            stack = stacks[texts] = f"m{len(stacks)}"
+            emit(f"{stack} = STACK(({texts},))")
+        return stack
+
+    def sum_text(j: int) -> str:
+        base, pairs, _ = sums.pop(j)
+        if len(pairs) == 1:
+            w, w_text, x_text = pairs[0]
+            body = f"{array_of(w, w_text)} * {x_text}"
+        else:
+            weights = ", ".join(w_text for _, w_text, _ in pairs)
+            body = f"DOT(({weights},), {stacked(', '.join(x for _, _, x in pairs))})"
+        return body if base is None else f"{base} + {body}"
 
     def operand(i: int, j: int, constant: object, need: int = ATOM) -> str:
         """Operand j of node i as text, in parentheses unless it binds at least as tightly as
         `need` (j < 0: the constant operand `constant`, if any); a float meeting an array as an
-        array (named the first time, if it has a name)."""
+        array."""
         if j < 0:
             return "" if constant is None else constant_text(constant)
+        if j in sums:
+            val[j] = sum_text(j)
         text = val[j] or ""
         if per[i] and not per[j] and live[j]:
-            if not _NAME.fullmatch(text):
-                return f"ARRAY({text})"
-            if j not in as_array:
-                as_array[j] = f"a{j}"
-                emit(f"a{j} = ARRAY({text})")
-            return as_array[j]
+            return array_of(j, text)
         return text if prec[j] >= need else f"({text})"
+
+    def gathered_sum(i: int, t: Template, ja: int, jb: int, a: object) -> bool:
+        """Over arrays: whether node i (`a` its first operand) is noted in `sums`, to be written
+        where it is read: a product of a float and an array read once, or a sum of such."""
+        if t.forward == mul_text and uses[i] == 1 and ja >= 0 and jb >= 0 and per[ja] != per[jb]:
+            w, x = (jb, ja) if per[ja] else (ja, jb)
+            w_text, x_text = val[w] or "", val[x] or ""
+            if not (_NAME.fullmatch(w_text) and _NAME.fullmatch(x_text)):
+                return False
+            sums[i] = (None, [(w, w_text, x_text)], False)
+            return True
+        if t.forward != add_text or jb not in sums or sums[jb][2]:
+            return False
+        pairs = sums.pop(jb)[1]
+        if ja in sums:
+            base, before, _ = sums.pop(ja)
+            sums[i] = (base, before + pairs, True)
+        else:
+            sums[i] = (operand(i, ja, a, SUM), pairs, True)
+        return True
 
     for i, node in enumerate(order):
         if not live[i]:
@@ -212,9 +262,16 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
             val[i] = f"v{i}"
             continue
         ja, jb = ia[i], ib[i]
+        d = 1 + max(depth[ja] if ja >= 0 else 0, depth[jb] if jb >= 0 else 0)
+        if arrays and per[i] and gathered_sum(i, t, ja, jb, node._a):
+            if uses[i] == 1:
+                val[i], prec[i] = "", SUM  # written where it is read (operand)
+            else:
+                emit(f"v{i} = {sum_text(i)}")
+                val[i] = f"v{i}"
+            continue
         sa, sb = (operand(i, ja, node._a, t.forward_needs[0]),
                   operand(i, jb, node._b, t.forward_needs[1]))
-        d = 1 + max(depth[ja] if ja >= 0 else 0, depth[jb] if jb >= 0 else 0)
         text = t.forward.format(sa, sb, "", "", sa, sb)
         for j, h in ((ja, hide_a[i]), (jb, hide_b[i])):
             if h and j >= 0 and live[j]:
@@ -236,6 +293,7 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
 
     if checks:
         check()
+    sums.clear()  # every sum has been written where it was read
 
     # Pass 4: the reverse pass, node by node from the output as backward() goes.
     emit("# reverse pass")
@@ -246,11 +304,11 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
         emit(f"v{n} = 1.0 / len(V[{input_at[min(batched_at)]}])")
     products = {f"{G} * {X}": 0, f"{G} * {Y}": 1}  # g times operand 0 or 1: a.dot(b) reduces it
 
-    def reduced(term: str, c: str, i: int, args: tuple[str | None, ...]) -> str:
-        k = products.get(c, -1)
-        if k >= 0 and gper[i] and per[(ia[i], ib[i])[k]]:
-            return f"{args[3]}.dot({args[k]}) * v{n}"
-        return f"({term}).sum() * v{n}"
+    def operand_args(i: int, ja: int, jb: int, a: object, b: object,
+                     gtext: str) -> tuple[str, ...]:
+        """What fills a contribution's placeholders: X, Y, Z, G, A, B."""
+        sa, sb = operand(i, ja, a), operand(i, jb, b)
+        return sa, sb, val[i] or "", gtext, sa, sb
 
     pend: list[list[str] | None] = [None] * n  # terms of each gradient, not yet written
     pdepth = array("q", [0]) * n  # the deepest of them
@@ -263,6 +321,22 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
         if temps[j] is None:
             return f"G[{wrt_at[j]}]"  # a leaf accumulates onto its gradient, as in backward()
         return "0.0" if j in wrt_at else None  # a non-leaf restarts from 0.0
+
+    # Over arrays, the terms g * w of an array's gradient, with g an array and w a float, are
+    # gathered, (w, its text, g) each, and summed by one dot product: DOT((w1, w2), (g1, g2)).
+    lin: dict[int, list[tuple[int, str, str]]] = {}
+
+    def gathered(j: int) -> list[str]:
+        terms = pend[j] or []
+        pairs = lin.pop(j, None)
+        if pairs and len(pairs) == 1:
+            w, w_text, g_text = pairs[0]
+            terms = [*terms, f"{g_text} * {array_of(w, w_text)}"]
+        elif pairs:
+            weights = ", ".join(w_text for _, w_text, _ in pairs)
+            gradients = ", ".join(g_text for _, _, g_text in pairs)  # a layer's, stacked once
+            terms = [*terms, f"DOT(({weights},), {stacked(gradients)})"]
+        return terms
 
     def flush(j: int) -> None:
         start = base(j)
@@ -277,7 +351,7 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
     for i in range(n - 1, -1, -1):
         if not need[i]:
             continue
-        terms = pend[i]
+        terms = gathered(i) if i in lin else pend[i]
         if terms is not None:
             pend[i] = None
             start = base(i)
@@ -312,11 +386,10 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
         if not targets:
             continue
         node = order[i]
-        sa, sb = operand(i, ja, node._a), operand(i, jb, node._b)
         da = depth[ja] if ja >= 0 else 0
         db = depth[jb] if jb >= 0 else 0
         dz = depth[i]
-        args = (sa, sb, val[i], gtext, sa, sb)
+        args = None if arrays else operand_args(i, ja, jb, node._a, node._b, gtext)
         seed = gtext == "1.0"  # the seed: 1.0 * p is p, exactly
         for j, c, seeded, (ux, uy, uz, ug) in targets:
             d = gd if ug else 0
@@ -326,11 +399,23 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
                 d = db
             if uz and dz > d:
                 d = dz
-            term = (seeded if seed else c).format(*args)
-            if arrays:
+            if not arrays and args is not None:  # floats: made now (None only over arrays)
+                term = (seeded if seed else c).format(*args)
+            else:  # a parameter's terms reduced now; g * w of arrays g, floats w gathered
+                k = products.get(c, -1) if gper[i] and not seed else -1
+                other = (ja, jb)[k] if k >= 0 else -1  # the factor beside g
                 many = gper[i] or (ux and per[ja]) or (uy and per[jb]) or (uz and per[i])
-                if many and temps[j] is None and not per[j]:  # a parameter: reduce it now
-                    term, many = reduced(term, c, i, args), 0
+                if other >= 0 and per[j] and not per[other] and _NAME.fullmatch(val[other] or ""):
+                    lin.setdefault(j, []).append((other, val[other] or "", gtext))
+                    gper[j] = 1
+                    continue
+                if other >= 0 and many and temps[j] is None and not per[j] and per[other]:
+                    term, many = f"{gtext}.dot({val[other]}) * v{n}", 0
+                else:
+                    args = args or operand_args(i, ja, jb, node._a, node._b, gtext)
+                    term = (seeded if seed else c).format(*args)
+                    if many and temps[j] is None and not per[j]:  # a parameter
+                        term, many = f"({term}).sum() * v{n}", 0
                 gper[j] = gper[j] or many
             terms_j = pend[j]
             if terms_j is None:
