@@ -24,7 +24,7 @@ from ..core.ops import REAL
 from ..core.scalar import Scalar
 from ..errors import InputError, NonFiniteError
 from .compiled import CompiledGradient
-from .functions import load
+from .functions import load, run
 from .generate import generate
 from .source import RULES
 
@@ -120,10 +120,7 @@ class BatchGradient:
         G = [0.0] * len(self.params)
         with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
             try:
-                S: list = [None] * self._slots
-                for part in self._functions[:-1]:
-                    part(V, G, S)
-                value, grads, _ = self._functions[-1](V, G, S)
+                value, grads, _ = run(self._functions, V, G, [None] * self._slots)
             except (ArithmeticError, ValueError):
                 return self._sample_by_sample(cols)
         reduced = self._reduced([value, *grads], n)

@@ -22,7 +22,7 @@ from ..core.ops import REAL
 from ..core.scalar import Scalar, apply
 from ..core.walks import backward, topological_order
 from ..errors import InputError
-from .functions import load
+from .functions import load, run
 from .generate import generate, signature
 from .source import RULES
 
@@ -144,10 +144,7 @@ class CompiledGradient:
         if large:  # the checks' tuples would wake the cyclic collector, which walks every graph
             pause_collector()
         try:
-            S = [None] * self._slots
-            for part in functions[:-1]:
-                part(V, G, S)
-            value, grads, also = functions[-1](V, G, S)
+            value, grads, also = run(functions, V, G, [None] * self._slots)
         except (ArithmeticError, ValueError):
             return self._eager(V, G)
         finally:

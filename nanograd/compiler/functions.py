@@ -25,8 +25,23 @@ def load(parts: Sequence[str], namespace: dict[str, Any], tag: str) -> list[Call
         function = namespace[f"part{k}"]
         for _ in range(WARM_UP_CALLS):
             try:
-                function(None, None, None)
+                started = function(None, None, None)
+                if len(parts) > 1:  # a segment's frame: its code runs when it is first resumed
+                    next(started)
             except TypeError:  # None is not subscriptable: stopped at the first statement
                 pass
         functions.append(function)
     return functions
+
+
+def run(functions: Sequence[Callable], V: Any, G: Any, S: Any) -> Any:
+    """One replay: the function, or the segments' forwards in order and then their reverse
+    passes in reverse order (each segment a generator: forward, yield, reverse)."""
+    if len(functions) == 1:
+        return functions[0](V, G, S)
+    frames = [function(V, G, S) for function in functions]
+    for frame in frames:
+        next(frame)
+    for frame in frames[:0:-1]:
+        next(frame, None)
+    return next(frames[0])

@@ -6,8 +6,10 @@ unrolled: node by node from the output, each input's gradient gains `g * partial
 Values used once are folded into the expression that uses them; nodes that do not depend on
 the inputs are constants (their values when traced); gradients are computed only where they
 reach a node asked for. Any size: a sum takes at most TERMS terms per statement, an
-expression nests at most DEPTH deep, and the statements are cut into functions of CHUNK
-statements (CPython's compiler fails on sums of a few thousand terms and on deep nesting).
+expression nests at most DEPTH deep (CPython's compiler fails on sums of a few thousand terms
+and on deep nesting), and a large graph is cut into segments of about CHUNK statements, each a
+generator whose frame runs the segment's forward pass, yields, and later its reverse pass, so
+the values a segment keeps for its own reverse pass stay its locals (see `_cut`).
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from .source import ATOM, CALLS, SOURCE, SUM, G, Template, X, Y, constant_text, 
 DEPTH = 30  # an inlined expression this deep gets a name of its own
 TERMS = 32  # terms of a sum per statement
 CHECKS = 250  # values checked for finiteness per statement
-CHUNK = 25000  # statements per compiled function
+CHUNK = 25000  # statements per segment (its forward pass about half)
 _NAME = re.compile(r"\b[vgam]\d+\b")  # generated variables: values, gradients, arrays, matrices
 _LABEL = re.compile(r"[\w.\[\] +-]{1,40}", re.ASCII)  # a label safe to show in a comment
 
@@ -250,7 +252,14 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
             sums[i] = (operand(i, ja, a, SUM), pairs, True)
         return True
 
+    starts = [0]  # the first node of each segment (see _cut)
+    forward_ends: list[int] = []  # where each segment's forward statements end
     for i, node in enumerate(order):
+        if len(lines) - (forward_ends[-1] if forward_ends else 0) >= CHUNK // 2:
+            if checks:
+                check()
+            starts.append(i)
+            forward_ends.append(len(lines))
         if not live[i]:
             val[i] = _literal(node.data)
             continue
@@ -294,6 +303,7 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
     if checks:
         check()
     sums.clear()  # every sum has been written where it was read
+    forward_ends.append(len(lines))
 
     # Pass 4: the reverse pass, node by node from the output as backward() goes.
     emit("# reverse pass")
@@ -340,17 +350,29 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
 
     def flush(j: int) -> None:
         start = base(j)
-        terms = pend[j] or []
+        terms = gathered(j)
         pend[j] = None
         pdepth[j] = 0
+        opened.discard(j)
         emit(f"g{j} = {' + '.join([start, *terms] if start else terms)}")
         flushed[j] = 1
 
+    opened: set[int] = set()  # the gradients with terms not yet written
+    segment = len(starts) - 1
+    backward_starts = [0] * len(starts)
+    backward_starts[segment] = len(lines) - 1  # from "# reverse pass"
     if need[n - 1]:
         pend[n - 1] = ["1.0"]
+        opened.add(n - 1)
     for i in range(n - 1, -1, -1):
+        while i < starts[segment]:  # leaving a segment: its terms are written in it
+            for j in sorted(opened, reverse=True):
+                flush(j)
+            segment -= 1
+            backward_starts[segment] = len(lines)
         if not need[i]:
             continue
+        opened.discard(i)
         terms = gathered(i) if i in lin else pend[i]
         if terms is not None:
             pend[i] = None
@@ -408,6 +430,7 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
                 if other >= 0 and per[j] and not per[other] and _NAME.fullmatch(val[other] or ""):
                     lin.setdefault(j, []).append((other, val[other] or "", gtext))
                     gper[j] = 1
+                    opened.add(j)
                     continue
                 if other >= 0 and many and temps[j] is None and not per[j] and per[other]:
                     term, many = f"{gtext}.dot({val[other]}) * v{n}", 0
@@ -420,6 +443,7 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
             terms_j = pend[j]
             if terms_j is None:
                 terms_j = pend[j] = [term]
+                opened.add(j)
             else:
                 terms_j.append(term)
             if d + 2 > pdepth[j]:
@@ -435,36 +459,59 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
     extra = [val[index[id(node)]] if id(node) in index else "None" for node in also]
     emit(f"return {val[n - 1]}, ({''.join(g + ', ' for g in grads)}), "
          f"({''.join(str(e) + ', ' for e in extra)})")
-    parts, slots = _cut(lines)
+    bounds = [0, *forward_ends]
+    blocks = [(lines[bounds[k]:bounds[k + 1]],
+               lines[backward_starts[k]:backward_starts[k - 1] if k else len(lines)])
+              for k in range(len(starts))]
+    parts, slots = _cut(blocks)
     return Program(parts, slots, order)
 
 
-def _cut(lines: list[str]) -> tuple[list[str], int]:
-    """The statements as functions of at most CHUNK statements; a variable read in a later
-    function is passed on through the list S."""
-    chunks = [lines[k:k + CHUNK] for k in range(0, len(lines), CHUNK)]
-    if len(chunks) == 1:
-        return [_function("part0", chunks[0])], 0
-    assigned = [{line.split(" = ", 1)[0] for line in chunk
-                 if not line.startswith(("#", "return", "if "))}
-                for chunk in chunks]
-    used = [set(_NAME.findall("\n".join(chunk))) for chunk in chunks]
-    stores: list[set[str]] = [set() for _ in chunks]
-    later: set[str] = set()
-    for k in range(len(chunks) - 1, -1, -1):
-        stores[k] = assigned[k] & later
-        later |= used[k]
+def _cut(blocks: list[tuple[list[str], list[str]]]) -> tuple[list[str], int]:
+    """The statements as functions, one per segment of the graph (a run of nodes in topological
+    order): the segment's forward statements, `yield`, its reverse statements. A replay runs
+    the forwards in order, then the reverses in reverse order, so a value a segment computes
+    for its own reverse pass stays a local of its frame; a variable written in one frame and
+    read in another goes through the list S. One segment: a plain function."""
+    if len(blocks) == 1:
+        forward, reverse = blocks[0]
+        return [_function("part0", forward + reverse)], 0
+    count = len(blocks)
+    runs = [(k, forward) for k, (forward, _) in enumerate(blocks)]
+    runs += [(k, blocks[k][1]) for k in range(count - 1, -1, -1)]  # in the order they run
+    loads: list[set[str]] = [set() for _ in runs]
+    stores: list[set[str]] = [set() for _ in runs]
+    last: dict[str, int] = {}  # the run that last wrote each variable
+    current: dict[str, set[int]] = {}  # the frames that hold its latest value
+    for r, (frame, body) in enumerate(runs):
+        text = "\n".join(body)
+        for name in set(_NAME.findall(text)):
+            w = last.get(name)
+            if w is not None and frame not in current[name]:
+                loads[r].add(name)
+                stores[w].add(name)
+                current[name].add(frame)
+        for line in body:
+            if not line.startswith(("#", "return", "if ")):
+                name = line.split(" = ", 1)[0]
+                last[name] = r
+                current[name] = {frame}
     slot: dict[str, int] = {}
-    defined: set[str] = set()
-    parts = []
-    for k, chunk in enumerate(chunks):
-        loads = sorted(used[k] & defined)
-        for name in stores[k]:
+    for names in stores:
+        for name in sorted(names):
             slot.setdefault(name, len(slot))
-        body = [f"{name} = S[{slot[name]}]" for name in loads] + chunk
-        body += [f"S[{slot[name]}] = {name}" for name in sorted(stores[k])]
-        parts.append(_function(f"part{k}", body))
-        defined |= assigned[k]
+
+    def with_passing(r: int) -> list[str]:
+        return ([f"{name} = S[{slot[name]}]" for name in sorted(loads[r])] + runs[r][1]
+                + [f"S[{slot[name]}] = {name}" for name in sorted(stores[r])])
+
+    parts = []
+    for k in range(count):
+        reverse = with_passing(2 * count - 1 - k)
+        if k == 0:  # the last to run: it hands out the results
+            reverse = [f"yield {line[len('return '):]}" if line.startswith("return ") else line
+                       for line in reverse]
+        parts.append(_function(f"part{k}", with_passing(k) + ["yield"] + reverse))
     return parts, len(slot)
 
 
