@@ -43,6 +43,7 @@ from typed_expressions import (
     Pick,
     Randomly,
     Typed,
+    latex_printable,
     our_syntax,
     row_example,
     text_depth,
@@ -54,7 +55,7 @@ from nanograd.calculus.parse import LIMITS, parse
 from nanograd.cli import main
 from nanograd.core.ops import OPS
 
-COMMANDS_PER_EXAMPLE = 4  # commands per hypothesis example of the profile: 80 under `ci`
+COMMANDS_PER_EXAMPLE = 6  # commands per hypothesis example of the profile: 120 under `ci`
 MARGIN = 6.0  # seconds past a command's --timeout: Python's own work, on a machine others share
 RELATIVE, ABSOLUTE = 1e-6, 1e-8  # a printed value against the oracle's
 REFUSALS_OF_VALID_INPUT = ("time budget", "undefined at each of")
@@ -101,9 +102,10 @@ def claim_text(pick: Pick, typed: Typed, wrt: str, wrong: bool, latex_ok: bool) 
         doubled = abs(typed.at_point(d)) > 1e-2
         d = pick.one(["plus"] + ["twice"] * doubled) == "twice" and 2 * d \
             or d + pick.one([1, -1, sympy.Rational(1, 2)])
-    if text_depth(d) > LIMITS.depth - 10 or sympy.count_ops(d) > LIMITS.nodes // 4:
+    if text_depth(d) > LIMITS.depth - 10 or sympy.count_ops(d) > LIMITS.nodes // 4 \
+            or d.has(sympy.Piecewise, sympy.Derivative, sympy.re, sympy.im):  # none of them typed
         return None
-    latex = latex_ok and not d.has(sympy.Max, sympy.Heaviside) and pick.one([False, True])
+    latex = latex_ok and latex_printable(d) and pick.one([False, True])
     text = sympy.latex(d) if latex else our_syntax(d)
     return (text, latex) if len(text) < LIMITS.length // 2 else None
 

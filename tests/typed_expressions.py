@@ -136,12 +136,30 @@ class Typed:
         return sorted({n.text for n in self.root.walk() if n.op == "variable"})
 
     def derivative(self, name: str) -> sympy.Expr:
-        """The oracle: sympy.diff, the DiracDelta terms of kinks dropped (0 away from them)."""
-        d = sympy.diff(self.root.exact, symbol(name))
-        return d.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.S.Zero)
+        """The oracle: the chain rule over the tree, each op's partials by sympy.diff of its
+        oracle over real symbols (sympy.diff of the whole would take acosh(2 - x) for complex
+        and answer in re, im and unevaluated Derivatives); the DiracDelta terms of kinks are
+        dropped (0 away from them)."""
+        slopes: dict[int, Any] = {}
+        for node in reversed(self.root.walk()):  # each node after its inputs
+            if not node.args:
+                named = node.op == "variable" and node.text == name
+                slopes[id(node)] = sympy.S.One if named else sympy.S.Zero
+                continue
+            inputs = [sympy.Dummy(real=True) for _ in node.args]
+            f = ORACLES[node.op](*inputs)
+            at = dict(zip(inputs, (a.exact for a in node.args)))
+            slopes[id(node)] = sympy.Add(*(
+                _no_delta(sympy.diff(f, y)).xreplace(at) * slopes[id(a)]
+                for y, a in zip(inputs, node.args) if slopes[id(a)] != 0))
+        return slopes[id(self.root)]
 
     def at_point(self, expr: sympy.Expr) -> float:
         return float(sympy.N(expr.subs(self.exact_point), 30))
+
+
+def _no_delta(expr: sympy.Expr) -> sympy.Expr:
+    return expr.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.S.Zero)
 
 
 def symbol(name: str) -> sympy.Symbol:
@@ -444,10 +462,7 @@ def written(pick: Pick, typed: Typed, juxtapose: bool) -> Written:
     """`typed` in a notation drawn at random."""
     exact = typed.root.exact
     latex_ok = all(name in LATEX_SAFE for name in typed.variables)
-    # sympy writes relu' and Heaviside as \max and \theta, and sech(x)**y as \sech^{y}(x),
-    # which nanograd refuses (it asks for sech(x)^y)
-    printable = latex_ok and not exact.has(sympy.Max, sympy.Heaviside) and not any(
-        isinstance(p.base, sympy.Function) and not p.exp.is_Integer for p in exact.atoms(sympy.Pow))
+    printable = latex_ok and latex_printable(exact)
     notation = pick.one(["typed"] * 3 + ["latex"] * latex_ok * 2 + ["printed"]
                         + ["printed latex"] * printable)
     if notation.startswith("printed"):  # as a program prints it: sympy's str or LaTeX of the oracle
@@ -457,6 +472,13 @@ def written(pick: Pick, typed: Typed, juxtapose: bool) -> Written:
         return Written(sympy.latex(exact), True, names)
     latex = notation == "latex"
     return Written(Writer(pick, latex, juxtapose).text(typed.root), latex, typed.variables)
+
+
+def latex_printable(expr: sympy.Expr) -> bool:
+    """Whether nanograd reads sympy.latex(expr): sympy writes relu and Heaviside as \\max and
+    \\theta, and sech(x)**y as \\sech^{y}(x), which nanograd refuses (it asks for sech(x)^y)."""
+    return not expr.has(sympy.Max, sympy.Heaviside) and not any(
+        isinstance(p.base, sympy.Function) and not p.exp.is_Integer for p in expr.atoms(sympy.Pow))
 
 
 class _OurSyntax(StrPrinter):
