@@ -603,6 +603,25 @@ def test_evaluate_names_a_function_without_a_numeric_form():
         nanograd.evaluate(sympy.DiracDelta(sympy.Symbol("x")), {"x": 0})
 
 
+@pytest.mark.parametrize("failure", [ValueError("Exceeds the limit (4300 digits) for integer string "
+                                                "conversion"), RecursionError("too deep")])
+def test_a_derivative_sympy_cannot_simplify_is_given_as_it_is(monkeypatch, failure):
+    # found by the command-line fuzz: sympy.simplify raised Python's integer digit limit on a
+    # derivative, and `diff --simplify` crashed; the derivative is still right, unsimplified
+    x = Scalar(0.5, label="x")
+    out = (x * x).sin() + x
+    plain = nanograd.grad_expr(out, wrt=x)
+    real_simplify = sympy.simplify
+
+    def simplify(e):
+        if e == plain:
+            raise failure
+        return real_simplify(e)
+
+    monkeypatch.setattr(sympy, "simplify", simplify)
+    assert nanograd.grad_expr(out, wrt=[x, x * 2], simplify=True)[0] == plain
+
+
 def test_evaluate_reads_the_piecewise_forms_simplify_makes():
     # found by the command-line fuzz: simplify turned d/dw cbrt(sinh(w)) into
     # Piecewise((0, Eq(sinh(w), 0)), (..., True)), and evaluate raised AttributeError on it
