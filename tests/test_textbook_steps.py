@@ -103,3 +103,15 @@ def test_steps_keep_to_the_callers_time_budget():
     except TimeBudgetError:
         pass
     assert time.process_time() - start < 3.0
+
+
+def test_the_check_of_the_last_step_skips_points_where_a_power_is_complex():
+    # found by the command-line fuzz: a negative base to the power w made lambdify's value
+    # complex at a sample point, and math.isclose raised TypeError
+    text = "sigmoid(log_{2}(tan(w + 2.3)(w_0^w - 3.98) + 3.9))"
+    out, leaves = parse(text).graph({"w": -2.2, "w_0": 0.6})
+    derivation = steps(out, wrt=leaves["w"])
+    w, w_0 = sympy.symbols("w w_0", real=True)
+    f = derivation.result.subs({w: sympy.Rational(-22, 10), w_0: sympy.Rational(6, 10)})
+    out.backward()
+    assert math.isclose(float(f), leaves["w"].grad, rel_tol=1e-9)
