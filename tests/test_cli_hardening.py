@@ -96,7 +96,7 @@ def test_a_bad_timeout_is_a_usage_error(capsys):
         assert "--timeout" in capsys.readouterr().err
 
 
-# -- fuzz: random and hostile text through main() -------------------------------------------
+# -- fuzz: random and hostile text through main() (valid commands: test_cli_fuzz.py) ------
 
 PIECES = ["x", "y", "2", "0", "-1", "1e308", "0.5", "pi", "e", "+", "-", "*", "/", "**", "(", ")",
           "sin(", "log(", "exp(", "sqrt(", "relu(", "tanh(", "abs(", "heaviside(", "sigmoid(",

@@ -47,6 +47,22 @@ def test_a_split_name_is_said(capsys):
     assert "f(x, y)" in captured.out  # two variables: the split reading is the one shown
 
 
+@pytest.mark.parametrize("argv", [
+    ["steps", "xy^2", "--wrt", "x", "--at", "x=1,y=2"],
+    ["trace", "sinxy", "--at", "x=1,y=2"],
+    ["stepper", "√(secht)", "--at", "t=1.2"],
+    ["graph", "xy", "--at", "x=1,y=2"],
+    ["explain", "xy", "--wrt", "x", "--at", "x=1,y=2"],
+])
+def test_every_command_splits_names_by_the_variables_its_options_give(argv, capsys, tmp_path):
+    # found by the command-line fuzz: steps, trace and stepper read EXPR without the names
+    # of --at and --wrt, so `stepper '√(secht)' --at t=1.2` had a variable secht
+    if argv[0] in ("stepper", "graph"):
+        argv = [*argv, "-o", str(tmp_path / ("page.html" if argv[0] == "stepper" else "graph.dot"))]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert "nanograd: read " in capsys.readouterr().err
+
+
 def test_latex_option_reads_letters_as_names(capsys):
     assert main(["diff", "ab", "--latex", "--wrt", "a"]) == 0
     assert "read ab as a*b" in capsys.readouterr().err

@@ -118,3 +118,20 @@ def test_only_the_tables_rows_pickle():
     stranger = Op("mul", "*", lambda m, x, y: x * y, (lambda m, x, y, z: y,) * 2)
     with pytest.raises(TypeError, match="table"):
         pickle.dumps(stranger)
+
+
+@pytest.mark.parametrize("given", ["sin", "__class__", None, 3, nanograd.OPS["sin"].forward])
+def test_apply_takes_a_row_of_the_table_and_names_what_it_was_given(given):
+    # was an AttributeError ('str' object has no attribute 'arity'). Text is not accepted: apply
+    # is no way in for text (tests/test_injection.py), and a row is one lookup away, OPS[name]
+    with pytest.raises(TypeError, match=r"apply takes an Op, a row of the table") as raised:
+        nanograd.apply(given, Scalar(1.0))
+    assert type(given).__name__ in str(raised.value)
+    if given == "sin":
+        assert "OPS['sin']" in str(raised.value)
+
+
+def test_apply_applies_any_row():
+    x, y = Scalar(0.5, label="x"), Scalar(2.0, label="y")
+    assert nanograd.apply(nanograd.OPS["sin"], x).data == x.sin().data
+    assert nanograd.apply(nanograd.OPS["logb"], y, 2).data == 1.0

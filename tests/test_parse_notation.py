@@ -151,6 +151,16 @@ def test_latex_is_recognised_by_a_backslash_or_asked_for():
         parse("[x + 1]")  # brackets group only in LaTeX
 
 
+def test_in_latex_a_digit_run_together_with_letters_is_a_number_never_a_variable():
+    # found by the command-line fuzz: \sin(x1) had a variable named "1" (printed df/d1)
+    x, y = sympy.symbols("x y", real=True)
+    assert parse("\\sin(x1)").variables == ("x",)
+    assert parse("\\sin(x1)").sympy() == sympy.sin(x)
+    assert parse("x2y", latex=True).sympy() == 2 * x * y
+    assert parse("x2y", latex=True).splits == (("x2y", "x*2y"),)
+    assert parse("\\sin(x1)", variables=["x1"]).variables == ("x1",)  # a name the command line gives
+
+
 REFUSED = [
     ("tan x", 0, "unknown function 'tan'" if "tan" not in OPS else None),
     ("sin", 0, "sin needs an argument"),

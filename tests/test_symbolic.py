@@ -603,6 +603,38 @@ def test_evaluate_names_a_function_without_a_numeric_form():
         nanograd.evaluate(sympy.DiracDelta(sympy.Symbol("x")), {"x": 0})
 
 
+@pytest.mark.parametrize("failure", [ValueError("Exceeds the limit (4300 digits) for integer string "
+                                                "conversion"), RecursionError("too deep")])
+def test_a_derivative_sympy_cannot_simplify_is_given_as_it_is(monkeypatch, failure):
+    # found by the command-line fuzz: sympy.simplify raised Python's integer digit limit on a
+    # derivative, and `diff --simplify` crashed; the derivative is still right, unsimplified
+    x = Scalar(0.5, label="x")
+    out = (x * x).sin() + x
+    plain = nanograd.grad_expr(out, wrt=x)
+    real_simplify = sympy.simplify
+
+    def simplify(e):
+        if e == plain:
+            raise failure
+        return real_simplify(e)
+
+    monkeypatch.setattr(sympy, "simplify", simplify)
+    assert nanograd.grad_expr(out, wrt=[x, x * 2], simplify=True)[0] == plain
+
+
+def test_evaluate_reads_the_piecewise_forms_simplify_makes():
+    # found by the command-line fuzz: simplify turned d/dw cbrt(sinh(w)) into
+    # Piecewise((0, Eq(sinh(w), 0)), (..., True)), and evaluate raised AttributeError on it
+    x = sympy.Symbol("x", real=True)
+    assert nanograd.evaluate(sympy.Piecewise((0, sympy.Eq(x, 0)), (x + 1, True)), {"x": 0.5}) == 1.5
+    # only the piece that applies is evaluated: 1/x is not, at 0
+    steps = sympy.Piecewise((0, sympy.Eq(x, 0)), (1 / x, x > 0), (-1 / x, sympy.And(x < 0, x > -5)),
+                            (7, True))
+    assert [nanograd.evaluate(steps, {"x": v}) for v in (0.0, 0.5, -0.5, -8.0)] == [0.0, 2.0, 2.0, 7.0]
+    with pytest.raises(nanograd.DomainError, match="no piece"):
+        nanograd.evaluate(sympy.Piecewise((1, x > 0)), {"x": -1.0})
+
+
 def test_hessian_expr_takes_steps_as_flat_where_sympy_diff_would_leave_them_unevaluated():
     # the x1 row cannot be rebuilt at x1 = 0 (1/sqrt(0)), so sympy.diff differentiates it; it
     # leaves d/dx0 sign(u) unevaluated (u holds atanh, not known real): as backprop, it is 0

@@ -83,3 +83,35 @@ def test_cli_steps_in_each_format(fmt, expected):
                            "--format", fmt], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert expected in done.stdout
+
+
+def test_steps_keep_to_the_callers_time_budget():
+    # found by the command-line fuzz: `steps` ran 10 s under --timeout 3, in sympy.expand of the
+    # check that the last line is grad_expr's (a fourth power of a sum of eight terms)
+    import time
+
+    from nanograd import TimeBudgetError
+    from nanograd.core.budget import within
+
+    text = "relu((-3*z - cos(z) + |z| - pi - log(2) + 3 - log_{z + 3.1}(z + 4.24))**4 - 2.05)"
+    out, leaves = parse(text).graph({"z": -0.8})
+    start = time.process_time()
+    try:
+        with within(1.0):
+            derivation = steps(out, wrt=leaves["z"])
+        assert _is_derivative(derivation, parse(text).sympy(), sympy.Symbol("z", real=True), (-1.2, -0.4))
+    except TimeBudgetError:
+        pass
+    assert time.process_time() - start < 3.0
+
+
+def test_the_check_of_the_last_step_skips_points_where_a_power_is_complex():
+    # found by the command-line fuzz: a negative base to the power w made lambdify's value
+    # complex at a sample point, and math.isclose raised TypeError
+    text = "sigmoid(log_{2}(tan(w + 2.3)(w_0^w - 3.98) + 3.9))"
+    out, leaves = parse(text).graph({"w": -2.2, "w_0": 0.6})
+    derivation = steps(out, wrt=leaves["w"])
+    w, w_0 = sympy.symbols("w w_0", real=True)
+    f = derivation.result.subs({w: sympy.Rational(-22, 10), w_0: sympy.Rational(6, 10)})
+    out.backward()
+    assert math.isclose(float(f), leaves["w"].grad, rel_tol=1e-9)

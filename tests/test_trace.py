@@ -122,6 +122,19 @@ def test_views_show_both_tables():
     assert t.to_text(decimals=5).count("11.65207") == 2
 
 
+def test_exact_constants_in_every_view():
+    # found by the command-line fuzz: `trace 'z - 0.9' --format latex` raised AttributeError,
+    # as sympy.latex was given the graph's exact Fraction(9, 10)
+    from fractions import Fraction
+
+    z = Scalar(-2.3, label="z")
+    t = trace((z - Fraction(9, 10)) ** 2 * 2 + 0.5, inputs=[z], wrt=z)
+    assert r"v_{1} = v_{0} - \frac{9}{10}" in t.to_latex()
+    assert r"2 v_{2}" in t.to_latex() or r"v_{2} \times 2" in t.to_latex()
+    for view in (str(t), t.to_markdown(), t._repr_html_()):
+        assert "9/10" in view
+
+
 def test_ten_thousand_nodes_in_under_a_second_and_elided_in_the_middle():
     x, w = Scalar(0.3, label="x"), Scalar(0.7, label="w")
     y = x

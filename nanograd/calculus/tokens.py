@@ -163,9 +163,9 @@ def split_names(tokens: list[Token], functions: Collection[str], known: Collecti
                 and "_" not in name \
                 and len(name) <= 32:
             words = function_names | CONSTANT_NAMES | set(known) | (used - {name})
-            if latex:
-                words |= set(name)
-            parts = _cover(name, words, function_names)
+            if latex:  # every letter a name; a digit a number (x2y is x*2*y), never a variable
+                words |= {c for c in name if c.isalpha()}
+            parts = _cover(name, words, function_names, latex)
         if parts is None or len(parts) < 2:
             out.append(token)
             continue
@@ -180,14 +180,24 @@ def split_names(tokens: list[Token], functions: Collection[str], known: Collecti
     return out, splits
 
 
-def _cover(name: str, words: set[str], functions: set[str]) -> list[tuple[str, str]] | None:
-    """The fewest known parts that spell `name` (a function may be followed by digits: sin2x)."""
+def _cover(name: str, words: set[str], functions: set[str],
+           numbers: bool = False) -> list[tuple[str, str]] | None:
+    """The fewest known parts that spell `name` (a function may be followed by digits: sin2x;
+    with `numbers`, any part may be)."""
     best: list[list[tuple[str, str]] | None] = [None] * (len(name) + 1)
     best[0] = []
     lengths = sorted({len(w) for w in words}, reverse=True)  # the longest first: sinh, not sin h
     for i in range(len(name)):
         so_far = best[i]
         if so_far is None:
+            continue
+        if numbers and name[i].isdigit():  # a run of digits, whole
+            j = i
+            while j < len(name) and name[j].isdigit():
+                j += 1
+            current = best[j]
+            if current is None or len(so_far) + 1 < len(current):
+                best[j] = [*so_far, (name[i:j], "number")]
             continue
         for length in lengths:
             piece = name[i:i + length]

@@ -29,7 +29,11 @@ def diff_command(args: argparse.Namespace) -> int:
     out, leaves = graph_at(expression, at)
     from ..symbolic import evaluate, grad_expr  # sympy: loaded on first use
 
-    derivatives = grad_expr(out, wrt=[leaves[name] for name in wrt], simplify=args.simplify)
+    nodes = [leaves[name] for name in wrt]
+    derivatives = grad_expr(out, wrt=nodes)
+    # simplify may write a form that has a value only in sympy's complex reading (|sinh(w)**(2/3)|):
+    # it is printed, and the closed forms of the graph are evaluated
+    shown = grad_expr(out, wrt=nodes, simplify=True) if args.simplify else derivatives
     exprs = [out.expr, *derivatives]  # f, then its derivatives: evaluated, and by backprop
     values: list
     numerics: list
@@ -42,11 +46,11 @@ def diff_command(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps({"expr": printed(str, out.expr), "at": at, "value": values[0], "derivatives": [
             {"wrt": name, "expr": printed(str, d), "latex": latex(d), "value": value, "numeric": numeric}
-            for name, d, value, numeric in zip(wrt, derivatives, values[1:], numerics[1:])]}, indent=2))
+            for name, d, value, numeric in zip(wrt, shown, values[1:], numerics[1:])]}, indent=2))
     else:
         f = function_of(expression)
         lefts = [f] + [derivative_of(f, name) for name in wrt]
-        equations = [equation(left, e) for left, e in zip(lefts, exprs)]
+        equations = [equation(left, e) for left, e in zip(lefts, [out.expr, *shown])]
         if args.format == "latex":
             print("\n".join(map(latex, equations)))
             if at is not None:

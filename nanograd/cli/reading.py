@@ -83,13 +83,13 @@ def read_expression(text: str, what: str, args: argparse.Namespace | None = None
 
 
 def known_names(args: argparse.Namespace | None, text: str) -> set[str]:
-    """The variables named elsewhere on the command line: --wrt, --at, and the other of EXPR and CLAIM."""
+    """The variables named elsewhere on the command line: --wrt (trace's x=0.5 too), --at, and the
+    other of EXPR and CLAIM."""
     if args is None:
         return set()
     wrt = getattr(args, "wrt", None) or []
-    names = set([wrt] if isinstance(wrt, str) else wrt)
-    for item in ",".join(getattr(args, "at", None) or []).split(","):
-        names.add(item.partition("=")[0].strip())
+    given = ([wrt] if isinstance(wrt, str) else wrt) + (getattr(args, "at", None) or [])
+    names = {item.partition("=")[0].strip() for item in ",".join(given).split(",")}  # x, x=1, x=1,y=2
     for other in (getattr(args, "expr", None), getattr(args, "claim", None)):
         if other is not None and other != text and other != "-":
             names |= names_in(other)

@@ -12,7 +12,7 @@ def stepper_command(args: argparse.Namespace) -> int:
     """Write a self-contained web page that steps through EXPR's forward pass and backprop."""
     if Path(args.output).suffix.lower() not in (".html", ".htm"):
         raise InputError(f"-o {args.output}: the stepper is a web page; name it FILE.html")
-    expression = read_expression(args.expr, "EXPR")
+    expression = read_expression(args.expr, "EXPR", args)
     out, _ = graph_at(expression, read_point(args.at, expression, required=True))
     from ..drawing import stepper  # graphviz: loaded by the commands that draw
 

@@ -11,7 +11,7 @@ FORMATS = ("text", "markdown", "latex", "json")
 
 def steps_command(args: argparse.Namespace) -> int:
     """d EXPR / d WRT step by step, from the outermost rule inwards, each step naming its rule."""
-    expression = read_expression(args.expr, "EXPR")
+    expression = read_expression(args.expr, "EXPR", args)
     check_wrt(expression, [args.wrt])
     out, leaves = graph_at(expression, read_point(args.at, expression))
     from ..calculus.steps import steps  # sympy: loaded on first use

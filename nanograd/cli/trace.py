@@ -14,7 +14,7 @@ FORMATS = ("text", "markdown", "latex", "html")
 def trace_command(args: argparse.Namespace) -> int:
     """The evaluation trace of EXPR at a point: each elementary assignment and its value; with
     --wrt also the forward tangents, the adjoints and the reverse trace."""
-    expression = read_expression(args.expr, "EXPR")
+    expression = read_expression(args.expr, "EXPR", args)
     at = read_point(args.at, expression, required=True) or {}
     direction = read_direction(args.wrt or [], expression)
     out, leaves = graph_at(expression, at)

@@ -193,7 +193,13 @@ def _unary(op: Op, a: Scalar) -> Scalar:
 
 
 def apply(op: Op, *operands: Any) -> Scalar:
-    """Apply any row of the table, as the operators and methods do (for generic code and tests)."""
+    """Apply any row of the table, as the operators and methods do (for generic code and tests).
+
+    `op` is the row itself, never its name: no text selects code here (OPS[name] is the lookup)."""
+    if not isinstance(op, Op):
+        hint = f"; the row named {op!r} is OPS[{op!r}]" if isinstance(op, str) and op in OPS else ""
+        raise TypeError(f"apply takes an Op, a row of the table (nanograd.OPS), not "
+                        f"{type(op).__name__} {shown(op)[:80]}{hint}")
     if len(operands) != op.arity:
         raise TypeError(f"{op.name} takes {op.arity} operand(s), got {len(operands)}")
     if op.arity == 1:

@@ -222,7 +222,16 @@ def grad_expr(out: Scalar, wrt: Wrt = None, simplify: bool = False, cse: bool = 
 
 
 def _simplified(exprs: list[sympy.Expr]) -> list[sympy.Expr]:
-    return [sympy.simplify(e) for e in exprs]
+    """Each derivative simplified; one that sympy.simplify fails on (Python's limit on the digits
+    of an int it prints, its own recursion) is kept as it is: it is still the derivative."""
+    return [_simplified_or_kept(e) for e in exprs]
+
+
+def _simplified_or_kept(expr: sympy.Expr) -> sympy.Expr:
+    try:
+        return sympy.simplify(expr)
+    except (ValueError, RecursionError):
+        return expr
 
 
 def _targets(wrt: Wrt) -> list[Scalar]:

@@ -88,6 +88,9 @@ def real_value(expr: sympy.Basic, values: Mapping[Any, float], digits: int = 15,
             e, ready = stack.pop()
             if id(e) in done:
                 continue
+            if isinstance(e, sympy.Piecewise):  # what simplify makes: only the piece that applies
+                _piece(e, done, stack)
+                continue
             if not ready and e.args and not (e.is_Number or e.is_NumberSymbol):
                 stack.append((e, True))
                 stack.extend((a, False) for a in e.args if id(a) not in done)
@@ -103,8 +106,48 @@ def real_value(expr: sympy.Basic, values: Mapping[Any, float], digits: int = 15,
         return result
 
 
+def _piece(e: sympy.Piecewise, done: dict[int, Any], stack: list) -> None:
+    """The value of the first piece whose condition holds, once its conditions and then that
+    piece have values; until then, they are put on the stack. Other pieces are not evaluated
+    (1/x where x = 0 is its own piece)."""
+    conditions = [c for _, c in e.args if id(c) not in done]
+    if conditions:
+        stack.append((e, True))
+        stack.extend((c, False) for c in conditions)
+        return
+    for expr, condition in e.args:
+        if done[id(condition)]:
+            if id(expr) in done:
+                done[id(e)] = done[id(expr)]
+            else:
+                stack.extend([(e, True), (expr, False)])
+            return
+    raise DomainError(f"{_short(e)}: no piece applies here")
+
+
+# A condition of a Piecewise, from the values of its arguments.
+_RELATIONS = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+              "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+_LOGIC = {"And": all, "Or": any, "Not": lambda args: not args[0],
+          "BooleanTrue": lambda args: True, "BooleanFalse": lambda args: False}
+
+
+_CONDITIONS = (sympy.core.relational.Relational, sympy.logic.boolalg.BooleanAtom, sympy.And, sympy.Or,
+               sympy.Not)
+
+
+def _truth(e: sympy.Basic, args: list) -> bool:
+    if isinstance(e, sympy.core.relational.Relational) and e.rel_op in _RELATIONS:
+        return bool(_RELATIONS[e.rel_op](*args))
+    if type(e).__name__ in _LOGIC:
+        return bool(_LOGIC[type(e).__name__](args))
+    raise UnsupportedExpressionError(f"the condition {_short(e)} cannot be evaluated")
+
+
 def _value(e: sympy.Basic, args: list, values: Mapping[Any, float], digits: int,
            reading: str = "real") -> Any:
+    if isinstance(e, _CONDITIONS):  # a condition of a Piecewise
+        return _truth(e, args)
     try:
         if e.is_Symbol:
             for key in (e, e.name):

@@ -216,7 +216,7 @@ def trace_names(leaves: list[Scalar], computed: list[Scalar]) -> dict[Node, str]
 
 def definition(node: Node, names: dict[Node, str], stands_for: dict[Node, str]) -> str:
     """The assignment `v_2 = v_{-1} * v_0` in the trace's names."""
-    args = [names[i] if isinstance(i, Node) else f"({i!r})" if i < 0 else repr(i) for i in node.inputs]
+    args = [names[i] if isinstance(i, Node) else _number(i) for i in node.inputs]
     op = node.op
     if op is None:
         return f"{names[node]} = {stands_for[node]}"
@@ -225,6 +225,12 @@ def definition(node: Node, names: dict[Node, str], stands_for: dict[Node, str]) 
     if op.name == "neg":
         return f"{names[node]} = -{args[0]}"
     return f"{names[node]} = {op.symbol}({', '.join(args)})"
+
+
+def _number(value: Any) -> str:
+    """A constant operand as people write it: 0.5, (-2), (9/10) for an exact Fraction."""
+    text = repr(value) if isinstance(value, (int, float)) else str(value)
+    return f"({text})" if value < 0 or "/" in text else text
 
 
 def direction_of(wrt: Any) -> dict[Scalar, float] | None:

@@ -174,6 +174,8 @@ def latex(trace: Trace, max_rows: int = MAX_ROWS, decimals: int = 3) -> str:
     """The trace as LaTeX arrays (amsmath), formulas typeset by sympy."""
     import sympy  # sympy: loaded on first use
 
+    from ..symbolic.algebra import constant  # sympy: loaded on first use
+
     formulas = trace.formulas
     names = formulas.names
 
@@ -193,7 +195,7 @@ def latex(trace: Trace, max_rows: int = MAX_ROWS, decimals: int = 3) -> str:
         return rf"{factor} \left({shown}\right)" if local.is_Add else rf"{factor} \, {shown}"
 
     def operand(value: Any) -> str:
-        return tex(names[value]) if isinstance(value, Node) else sympy.latex(value)
+        return tex(names[value]) if isinstance(value, Node) else sympy.latex(constant(value))
 
     def definition(node: Any) -> str:
         op = node.op
