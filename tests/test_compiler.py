@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import ast
+import builtins
 import dis
 import gc
 import math
+import pathlib
 import random
 import re
 import struct
@@ -354,3 +356,12 @@ def test_a_value_stands_bare_only_where_its_parentheses_change_nothing():
                 bare[k], wrapped[k] = text, f"({text})"
                 assert ast.dump(ast.parse(t.forward.format(*bare, "", "", *bare))) == \
                     ast.dump(ast.parse(t.forward.format(*wrapped, "", "", *wrapped))), (op.name, k, text)
+
+
+def test_the_readme_shows_the_code_compile_makes(capsys):
+    """The README's example of compiled code, run, prints the code the README shows."""
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Compiled gradients"):]
+    example, shown = re.findall(r"```python\n(.*?)```", section, re.S)[:2]
+    exec(builtins.compile(example, "README.md", "exec"), {})  # our own README's example
+    assert capsys.readouterr().out == shown + "\n"  # print() ends the source with a newline
