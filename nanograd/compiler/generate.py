@@ -35,9 +35,10 @@ _LABEL = re.compile(r"[\w.\[\] +-]{1,40}", re.ASCII)  # a label safe to show in 
 
 @dataclass
 class Program:
-    """The generated code, cut into functions `part0(V, G, S)`, ... (V: the inputs' values, G:
-    the starting gradients of `wrt`, S: values passed from one part to the next); the last
-    returns (output value, gradients of wrt, values of also)."""
+    """The generated code: `part0(V, G, S)` (V: the inputs' values, G: the starting gradients
+    of `wrt`, S: values passed between parts), returning (output value, gradients of wrt,
+    values of also); for a large graph, one generator per segment, run by `functions.run`,
+    part0's reverse pass yielding the results."""
 
     parts: list[str]
     slots: int
@@ -312,7 +313,7 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
     gper = bytearray(n)  # the gradient holds an array: one value per sample
     if arrays and batched_at:
         emit(f"v{n} = 1.0 / len(V[{input_at[min(batched_at)]}])")
-    products = {f"{G} * {X}": 0, f"{G} * {Y}": 1}  # g times operand 0 or 1: a.dot(b) reduces it
+    products = {f"{G} * {X}": 0, f"{G} * {Y}": 1}  # g times operand 0 or 1
 
     def operand_args(i: int, ja: int, jb: int, a: object, b: object,
                      gtext: str) -> tuple[str, ...]:
