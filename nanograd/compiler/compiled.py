@@ -22,8 +22,9 @@ from ..core.ops import REAL
 from ..core.scalar import Scalar, apply
 from ..core.walks import backward, topological_order
 from ..errors import InputError
+from .digest import signature
 from .functions import load, run
-from .generate import generate, signature
+from .generate import generate
 from .source import RULES
 
 _INF = math.inf

@@ -9,11 +9,10 @@ reach a node asked for. Any size: a sum takes at most TERMS terms per statement,
 expression nests at most DEPTH deep (CPython's compiler fails on sums of a few thousand terms
 and on deep nesting), and a large graph is cut into segments of about CHUNK statements, each a
 generator whose frame runs the segment's forward pass, yields, and later its reverse pass, so
-the values a segment keeps for its own reverse pass stay its locals (see `_cut`).
+the values a segment keeps for its own reverse pass stay its locals (see `parts.cut`).
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from array import array
@@ -23,13 +22,13 @@ from typing import Sequence
 from ..core.node import Node
 from ..core.ops import REAL, Op
 from ..core.walks import topological_order
+from .parts import NAME, cut
 from .source import ATOM, CALLS, SOURCE, SUM, G, Template, X, Y, constant_text, template
 
 DEPTH = 30  # an inlined expression this deep gets a name of its own
 TERMS = 32  # terms of a sum per statement
 CHECKS = 250  # values checked for finiteness per statement
 CHUNK = 25000  # statements per segment (its forward pass about half)
-_NAME = re.compile(r"\b[vgam]\d+\b")  # generated variables: values, gradients, arrays, matrices
 _LABEL = re.compile(r"[\w.\[\] +-]{1,40}", re.ASCII)  # a label safe to show in a comment
 
 
@@ -196,7 +195,7 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
 
     def array_of(j: int, text: str) -> str:
         """Value j, a float, as an array (named the first time, if it has a name)."""
-        if not _NAME.fullmatch(text):
+        if not NAME.fullmatch(text):
             return f"ARRAY({text})"
         if j not in as_array:
             as_array[j] = f"a{j}"
@@ -239,7 +238,7 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
         if t.forward == mul_text and uses[i] == 1 and ja >= 0 and jb >= 0 and per[ja] != per[jb]:
             w, x = (jb, ja) if per[ja] else (ja, jb)
             w_text, x_text = val[w] or "", val[x] or ""
-            if not (_NAME.fullmatch(w_text) and _NAME.fullmatch(x_text)):
+            if not (NAME.fullmatch(w_text) and NAME.fullmatch(x_text)):
                 return False
             sums[i] = (None, [(w, w_text, x_text)], False)
             return True
@@ -253,7 +252,7 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
             sums[i] = (operand(i, ja, a, SUM), pairs, True)
         return True
 
-    starts = [0]  # the first node of each segment (see _cut)
+    starts = [0]  # the first node of each segment (see parts.cut)
     forward_ends: list[int] = []  # where each segment's forward statements end
     for i, node in enumerate(order):
         if len(lines) - (forward_ends[-1] if forward_ends else 0) >= CHUNK // 2:
@@ -428,7 +427,7 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
                 k = products.get(c, -1) if gper[i] and not seed else -1
                 other = (ja, jb)[k] if k >= 0 else -1  # the factor beside g
                 many = gper[i] or (ux and per[ja]) or (uy and per[jb]) or (uz and per[i])
-                if other >= 0 and per[j] and not per[other] and _NAME.fullmatch(val[other] or ""):
+                if other >= 0 and per[j] and not per[other] and NAME.fullmatch(val[other] or ""):
                     lin.setdefault(j, []).append((other, val[other] or "", gtext))
                     gper[j] = 1
                     opened.add(j)
@@ -464,84 +463,5 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
     blocks = [(lines[bounds[k]:bounds[k + 1]],
                lines[backward_starts[k]:backward_starts[k - 1] if k else len(lines)])
               for k in range(len(starts))]
-    parts, slots = _cut(blocks)
+    parts, slots = cut(blocks)
     return Program(parts, slots, order)
-
-
-def _cut(blocks: list[tuple[list[str], list[str]]]) -> tuple[list[str], int]:
-    """The statements as functions, one per segment of the graph (a run of nodes in topological
-    order): the segment's forward statements, `yield`, its reverse statements. A replay runs
-    the forwards in order, then the reverses in reverse order, so a value a segment computes
-    for its own reverse pass stays a local of its frame; a variable written in one frame and
-    read in another goes through the list S. One segment: a plain function."""
-    if len(blocks) == 1:
-        forward, reverse = blocks[0]
-        return [_function("part0", forward + reverse)], 0
-    count = len(blocks)
-    runs = [(k, forward) for k, (forward, _) in enumerate(blocks)]
-    runs += [(k, blocks[k][1]) for k in range(count - 1, -1, -1)]  # in the order they run
-    loads: list[set[str]] = [set() for _ in runs]
-    stores: list[set[str]] = [set() for _ in runs]
-    last: dict[str, int] = {}  # the run that last wrote each variable
-    current: dict[str, set[int]] = {}  # the frames that hold its latest value
-    for r, (frame, body) in enumerate(runs):
-        text = "\n".join(body)
-        for name in set(_NAME.findall(text)):
-            w = last.get(name)
-            if w is not None and frame not in current[name]:
-                loads[r].add(name)
-                stores[w].add(name)
-                current[name].add(frame)
-        for line in body:
-            if not line.startswith(("#", "return", "if ")):
-                name = line.split(" = ", 1)[0]
-                last[name] = r
-                current[name] = {frame}
-    slot: dict[str, int] = {}
-    for names in stores:
-        for name in sorted(names):
-            slot.setdefault(name, len(slot))
-
-    def with_passing(r: int) -> list[str]:
-        return ([f"{name} = S[{slot[name]}]" for name in sorted(loads[r])] + runs[r][1]
-                + [f"S[{slot[name]}] = {name}" for name in sorted(stores[r])])
-
-    parts = []
-    for k in range(count):
-        reverse = with_passing(2 * count - 1 - k)
-        if k == 0:  # the last to run: it hands out the results
-            reverse = [f"yield {line[len('return '):]}" if line.startswith("return ") else line
-                       for line in reverse]
-        parts.append(_function(f"part{k}", with_passing(k) + ["yield"] + reverse))
-    return parts, len(slot)
-
-
-def _function(name: str, body: list[str]) -> str:
-    return f"def {name}(V, G, S):\n    " + "\n    ".join(body) + "\n"
-
-
-def signature(order: Sequence[Node], inputs: Sequence[Node],
-              leaf_values: dict[int, float] | None = None) -> str:
-    """A digest of a graph (its topological order) as compiled: its operations, how they connect,
-    its constants, and the values of the leaves that are not inputs (`leaf_values` by position,
-    else their current `.data`). Two graphs with one digest compute the same."""
-    index = {id(node): i for i, node in enumerate(order)}
-    input_at = {id(leaf): k for k, leaf in enumerate(inputs)}
-    digest = hashlib.sha256()
-    words: list[str] = []
-    for i, node in enumerate(order):
-        op = node.op
-        if op is None:
-            k = input_at.get(id(node))
-            value = node.data if leaf_values is None else leaf_values.get(i)
-            words.append(f"in{k}" if k is not None else f"leaf{value!r}")
-        else:
-            words.append(op.name)
-            for operand in node.inputs:
-                words.append(f"@{index[id(operand)]}" if isinstance(operand, Node)
-                             else f"{type(operand).__name__}{operand!r}")
-        if len(words) > 4096:
-            digest.update(" ".join(words).encode())
-            words.clear()
-    digest.update(" ".join(words).encode())
-    return digest.hexdigest()
