@@ -5,8 +5,8 @@ eighth call; until then every instruction runs the generic interpreter. Generate
 straight-line, each part called once per replay, so a compiled gradient would run its first
 eight replays about 25% slower (the demo step: 3.3 ms against 2.4 ms). `load` therefore calls
 each new function eight times with None for V, G and S: its first statement reads one of them
-and raises TypeError, so no work is done, and the next call is already specialized. (Later CPythons specialize
-from the start; there the calls cost a few microseconds and change nothing.)
+and raises TypeError, so no work is done, and the next call is already specialized. (Where the
+interpreter needs no such warm-up, the calls cost a few microseconds and change nothing.)
 """
 from __future__ import annotations
 
