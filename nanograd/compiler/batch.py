@@ -23,9 +23,9 @@ from ..core.node import Node
 from ..core.ops import REAL
 from ..core.scalar import Scalar
 from ..errors import InputError, NonFiniteError
+from .arrays import generate_for_arrays
 from .compiled import CompiledGradient
 from .functions import load, run
-from .generate import generate
 from .source import RULES
 
 REDUCTIONS = ("sum", "mean")
@@ -96,7 +96,7 @@ class BatchGradient:
         self.data = list(data)
         # the scalar code: it checks the leaves, and replays a failing batch sample by sample
         self.scalar = CompiledGradient(out, [*self.params, *self.data], wrt=self.params)
-        program = generate(out, self.scalar.inputs, self.params, arrays=True, batched=self.data)
+        program = generate_for_arrays(out, self.scalar.inputs, self.params, self.data)
         self.parts = program.parts
         namespace = {**array_numbers(np), "REAL": REAL, "Fraction": Fraction,
                      "ARRAY": np.asarray,  # a float met by an array, as a 0-d array

@@ -22,8 +22,8 @@ from typing import Sequence
 from ..core.node import Node
 from ..core.ops import REAL, Op
 from ..core.walks import topological_order
-from .parts import NAME, cut
-from .source import ATOM, CALLS, SOURCE, SUM, G, Template, X, Y, constant_text, template
+from .parts import cut
+from .source import ATOM, SOURCE, SourceNumbers, Template, constant_text, template
 
 DEPTH = 30  # an inlined expression this deep gets a name of its own
 TERMS = 32  # terms of a sum per statement
@@ -87,333 +87,245 @@ def _literal(value: float) -> str:
 
 
 def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
-             also: Sequence[Node] = (), *, arrays: bool = False,
-             batched: Sequence[Node] = ()) -> Program:
+             also: Sequence[Node] = ()) -> Program:
     """The program computing out's value, d out / d w for w in `wrt`, and the values of `also`,
-    as functions of the values of `inputs` (leaves; every other leaf is a constant).
+    as functions of the values of `inputs` (leaves; every other leaf is a constant)."""
+    return Writer(Graph(out, inputs, wrt, also)).program()
 
-    `arrays=True`: code for values that are arrays (`compile_batch`): every primitive a call,
-    and no finiteness checks (the array library raises where a value overflows). The inputs in
-    `batched` hold arrays (one value per sample), the others plain floats; where a float meets
-    an array, the code passes it as `ARRAY(value)` (NumPy: a 0-d array, which NumPy combines
-    with an array in about half the time it takes for a Python float)."""
-    m = CALLS if arrays else SOURCE
-    order = topological_order(out)
-    n = len(order)
-    index = {id(node): i for i, node in enumerate(order)}
-    input_at = {index[id(leaf)]: k for k, leaf in enumerate(inputs) if id(leaf) in index}
-    wrt_at: dict[int, int] = {}
-    for k, node in enumerate(wrt):
-        if id(node) in index:
-            wrt_at.setdefault(index[id(node)], k)
 
-    # Pass 1, in topological order: operands, which nodes depend on an input (live) and which
-    # lie on a path to a node of `wrt` (need a gradient), and each node's template.
-    ia = array("q", [-1]) * n
-    ib = array("q", [-1]) * n
-    live = bytearray(n)
-    need = bytearray(n)
-    per = bytearray(n)  # holds an array: depends on a batched input
-    batched_at = {index[id(leaf)] for leaf in batched if id(leaf) in index}
-    temps: list[Template | None] = [None] * n
-    hide_a, hide_b = bytearray(n), bytearray(n)  # whose input must be checked finite
-    is_node = isinstance
-    for i, node in enumerate(order):
-        op = node.op
-        if op is None:
-            live[i] = i in input_at
-            need[i] = i in wrt_at
-            per[i] = i in batched_at
-            continue
-        a, b = node._a, node._b
-        a_node = is_node(a, Node)
-        b_node = op.arity == 2 and is_node(b, Node)
-        lv = nd = pr = 0
-        if a_node:
-            j = ia[i] = index[id(a)]
-            lv, nd, pr = live[j], need[j], per[j]
-        if b_node:
-            j = ib[i] = index[id(b)]
-            lv, nd, pr = lv or live[j], nd or need[j], pr or per[j]
-        live[i] = lv
-        per[i] = pr
-        need[i] = nd or i in wrt_at
-        temps[i] = template(op, a, b, a_node, b_node, m)
-        if not arrays:
-            hides = hides_non_finite(op)
-            hide_a[i] = hides[0]
-            hide_b[i] = op.arity == 2 and hides[1]
+class Graph:
+    """A graph as the writers read it (passes 1 and 2), by position in topological order."""
 
-    # Pass 2: how often each value is read, forward and backward.
-    uses = array("q", [0]) * n
-    named = {n - 1, *(index[id(node)] for node in also if id(node) in index)}
-    for i in named:
-        uses[i] += 2  # returned: a name of its own
-    for i in range(n):
-        t = temps[i]
-        if t is None:
-            continue
-        ja, jb = ia[i], ib[i]
-        if live[i]:
-            fa, fb = t.forward_uses
-            if ja >= 0:
-                uses[ja] += fa + (hide_a[i] and live[ja])
-            if jb >= 0:
-                uses[jb] += fb + (hide_b[i] and live[jb])
-        if need[i]:
-            for j, (ux, uy, uz, _) in zip((ja, jb), t.contribution_uses):
-                if j >= 0 and need[j]:
-                    if ja >= 0:
-                        uses[ja] += ux
-                    if jb >= 0:
-                        uses[jb] += uy
-                    uses[i] += uz
+    def __init__(self, out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
+                 also: Sequence[Node], m: SourceNumbers = SOURCE, checked: bool = True,
+                 batched: Sequence[Node] = ()) -> None:
+        self.out, self.wrt, self.also = out, wrt, also
+        self.order = order = topological_order(out)
+        self.n = n = len(order)
+        self.index = index = {id(node): i for i, node in enumerate(order)}
+        self.input_at = input_at = {index[id(leaf)]: k for k, leaf in enumerate(inputs)
+                                    if id(leaf) in index}
+        self.wrt_at: dict[int, int] = {}
+        wrt_at = self.wrt_at
+        for k, node in enumerate(wrt):
+            if id(node) in index:
+                wrt_at.setdefault(index[id(node)], k)
+        self.batched_at = batched_at = {index[id(leaf)] for leaf in batched if id(leaf) in index}
 
-    # Pass 3: the forward statements; the inputs of ops that can hide an inf or a nan are
-    # checked, CHECKS at a time, by their sum (inf - inf is nan: a sum of finite values is finite
-    # unless it overflows, and then the eager rerun finds all finite and gives the same result).
-    # The builtin sum of a tuple adds floats in C, without a float object per term.
-    lines: list[str] = ["# forward pass"]
-    emit = lines.append
-    checks: list[str] = []
+        # Pass 1, in topological order: operands, which nodes depend on an input (live), which
+        # on a batched one (per: one value per sample), which lie on a path to a node of `wrt`
+        # (need a gradient), and each node's template.
+        self.ia = ia = array("q", [-1]) * n
+        self.ib = ib = array("q", [-1]) * n
+        self.live = live = bytearray(n)
+        self.need = need = bytearray(n)
+        self.per = per = bytearray(n)
+        self.temps: list[Template | None] = [None] * n
+        temps = self.temps
+        # whose input must be checked finite (`checked`: floats; arrays raise by themselves)
+        self.hide_a, self.hide_b = hide_a, hide_b = bytearray(n), bytearray(n)
+        is_node = isinstance
+        for i, node in enumerate(order):
+            op = node.op
+            if op is None:
+                live[i] = i in input_at
+                need[i] = i in wrt_at
+                per[i] = i in batched_at
+                continue
+            a, b = node._a, node._b
+            a_node = is_node(a, Node)
+            b_node = op.arity == 2 and is_node(b, Node)
+            lv = nd = pr = 0
+            if a_node:
+                j = ia[i] = index[id(a)]
+                lv, nd, pr = live[j], need[j], per[j]
+            if b_node:
+                j = ib[i] = index[id(b)]
+                lv, nd, pr = lv or live[j], nd or need[j], pr or per[j]
+            live[i] = lv
+            per[i] = pr
+            need[i] = nd or i in wrt_at
+            temps[i] = template(op, a, b, a_node, b_node, m)
+            if checked:
+                hides = hides_non_finite(op)
+                hide_a[i] = hides[0]
+                hide_b[i] = op.arity == 2 and hides[1]
 
-    def check() -> None:
-        emit(f"if not -1e999 < sum(({', '.join(checks)},)) < 1e999: raise OverflowError")
-        checks.clear()
+        # Pass 2: how often each value is read, forward and backward.
+        self.uses = uses = array("q", [0]) * n
+        for i in {n - 1, *(index[id(node)] for node in also if id(node) in index)}:
+            uses[i] += 2  # returned: a name of its own
+        for i in range(n):
+            t = temps[i]
+            if t is None:
+                continue
+            ja, jb = ia[i], ib[i]
+            if live[i]:
+                fa, fb = t.forward_uses
+                if ja >= 0:
+                    uses[ja] += fa + (hide_a[i] and live[ja])
+                if jb >= 0:
+                    uses[jb] += fb + (hide_b[i] and live[jb])
+            if need[i]:
+                for j, (ux, uy, uz, _) in zip((ja, jb), t.contribution_uses):
+                    if j >= 0 and need[j]:
+                        if ja >= 0:
+                            uses[ja] += ux
+                        if jb >= 0:
+                            uses[jb] += uy
+                        uses[i] += uz
 
-    val: list[str | None] = [None] * n
-    prec = bytearray([ATOM]) * n  # how tightly val[i] binds (a folded `a + b` is a sum)
-    depth = bytearray(n)
-    as_array: dict[int, str] = {}  # floats met by arrays, by the name of their array
-    stacks: dict[str, str] = {}  # arrays stacked for DOT, by name (see pass 4)
-    # Over arrays, a sum b + w1 * x1 + w2 * x2 + ... of floats w times arrays x (a neuron's
-    # input) is one dot product, b + DOT((w1, w2), STACK((x1, x2))), the stack made once for
-    # every sum over the same arrays (a layer's inputs): (b or None, [(w, its text, x's text)],
-    # whether it is a sum yet, or a lone product w * x).
-    sums: dict[int, tuple[str | None, list[tuple[int, str, str]], bool]] = {}
-    add_text, mul_text = f"{X} + {Y}", f"{X} * {Y}"
 
-    def array_of(j: int, text: str) -> str:
-        """Value j, a float, as an array (named the first time, if it has a name)."""
-        if not NAME.fullmatch(text):
-            return f"ARRAY({text})"
-        if j not in as_array:
-            as_array[j] = f"a{j}"
-            emit(f"a{j} = ARRAY({text})")
-        return as_array[j]
+class Writer:
+    """Passes 3 and 4 over a Graph: the statements of the forward pass, then of the reverse
+    pass, as lines, cut into segments; `val[i]` is the text that reads node i's value (a name,
+    a number, or an expression folded into its one reader)."""
 
-    def stacked(texts: str) -> str:
-        stack = stacks.get(texts)
-        if stack is None:
-            stack = stacks[texts] = f"m{len(stacks)}"
-            emit(f"{stack} = STACK(({texts},))")
-        return stack
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        n = graph.n
+        self.lines: list[str] = ["# forward pass"]
+        self.emit = self.lines.append
+        self.val: list[str | None] = [None] * n
+        self.prec = bytearray([ATOM]) * n  # how tightly val[i] binds (a folded `a + b`: a sum)
+        self.depth = bytearray(n)
+        self.checks: list[str] = []
+        self.starts = [0]  # the first node of each segment (see parts.cut)
+        self.forward_ends: list[int] = []  # where each segment's forward statements end
+        self.pend: list[list[str] | None] = [None] * n  # terms of each gradient, not yet written
+        self.pdepth = array("q", [0]) * n  # the deepest of them
+        self.flushed = bytearray(n)  # g<j> has been written
+        self.opened: set[int] = set()  # the gradients with terms not yet written
+        self.grad_text: dict[int, str] = {}  # the gradients returned
+        self.backward_starts: list[int] = []  # where each segment's reverse statements begin
+        self.args_of = -1  # the node whose contributions' arguments `args` are
+        self.args: tuple[str, ...] = ()
 
-    def sum_text(j: int) -> str:
-        base, pairs, _ = sums.pop(j)
-        if len(pairs) == 1:
-            w, w_text, x_text = pairs[0]
-            body = f"{array_of(w, w_text)} * {x_text}"
-        else:
-            weights = ", ".join(w_text for _, w_text, _ in pairs)
-            body = f"DOT(({weights},), {stacked(', '.join(x for _, _, x in pairs))})"
-        return body if base is None else f"{base} + {body}"
+    def program(self) -> Program:
+        self.forward()
+        self.reverse()
+        return self.cut()
 
-    def operand(i: int, j: int, constant: object, need: int = ATOM) -> str:
+    # -- pass 3 ----------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """The inputs of ops that can hide an inf or a nan, checked CHECKS at a time by their
+        sum (inf - inf is nan: a sum of finite values is finite unless it overflows, and then
+        the eager rerun finds all finite and gives the same result). The builtin sum of a tuple
+        adds floats in C, without a float object per term."""
+        self.emit(f"if not -1e999 < sum(({', '.join(self.checks)},)) < 1e999: raise OverflowError")
+        self.checks.clear()
+
+    def operand(self, i: int, j: int, constant: object, need: int = ATOM) -> str:
         """Operand j of node i as text, in parentheses unless it binds at least as tightly as
-        `need` (j < 0: the constant operand `constant`, if any); a float meeting an array as an
-        array."""
+        `need` (j < 0: the constant operand `constant`, if any)."""
         if j < 0:
             return "" if constant is None else constant_text(constant)
-        if j in sums:
-            val[j] = sum_text(j)
-        text = val[j] or ""
-        if per[i] and not per[j] and live[j]:
-            return array_of(j, text)
-        return text if prec[j] >= need else f"({text})"
+        text = self.val[j] or ""
+        return text if self.prec[j] >= need else f"({text})"
 
-    def gathered_sum(i: int, t: Template, ja: int, jb: int, a: object) -> bool:
-        """Over arrays: whether node i (`a` its first operand) is noted in `sums`, to be written
-        where it is read: a product of a float and an array read once, or a sum of such."""
-        if t.forward == mul_text and uses[i] == 1 and ja >= 0 and jb >= 0 and per[ja] != per[jb]:
-            w, x = (jb, ja) if per[ja] else (ja, jb)
-            w_text, x_text = val[w] or "", val[x] or ""
-            if not (NAME.fullmatch(w_text) and NAME.fullmatch(x_text)):
-                return False
-            sums[i] = (None, [(w, w_text, x_text)], False)
-            return True
-        if t.forward != add_text or jb not in sums or sums[jb][2]:
-            return False
-        pairs = sums.pop(jb)[1]
-        if ja in sums:
-            base, before, _ = sums.pop(ja)
-            sums[i] = (base, before + pairs, True)
-        else:
-            sums[i] = (operand(i, ja, a, SUM), pairs, True)
-        return True
+    def joined(self, i: int, t: Template, ja: int, jb: int, a: object) -> bool:
+        """Whether node i is written where it is read, by the writer's own rule (none here)."""
+        return False
 
-    starts = [0]  # the first node of each segment (see parts.cut)
-    forward_ends: list[int] = []  # where each segment's forward statements end
-    for i, node in enumerate(order):
-        if len(lines) - (forward_ends[-1] if forward_ends else 0) >= CHUNK // 2:
-            if checks:
-                check()
-            starts.append(i)
-            forward_ends.append(len(lines))
-        if not live[i]:
-            val[i] = _literal(node.data)
-            continue
-        t = temps[i]
-        if t is None:
-            label = node.label
-            comment = f"  # {label}" if label and _LABEL.fullmatch(label) else ""
-            emit(f"v{i} = V[{input_at[i]}]{comment}")
-            val[i] = f"v{i}"
-            continue
-        ja, jb = ia[i], ib[i]
-        d = 1 + max(depth[ja] if ja >= 0 else 0, depth[jb] if jb >= 0 else 0)
-        if arrays and per[i] and gathered_sum(i, t, ja, jb, node._a):
-            if uses[i] == 1:
-                val[i], prec[i] = "", SUM  # written where it is read (operand)
-            else:
-                emit(f"v{i} = {sum_text(i)}")
+    def forward(self) -> None:
+        g, lines, emit, operand = self.graph, self.lines, self.emit, self.operand
+        val, prec, depth, checks = self.val, self.prec, self.depth, self.checks
+        live, temps, uses, ia, ib = g.live, g.temps, g.uses, g.ia, g.ib
+        starts, forward_ends = self.starts, self.forward_ends
+        for i, node in enumerate(g.order):
+            if len(lines) - (forward_ends[-1] if forward_ends else 0) >= CHUNK // 2:
+                if checks:
+                    self.check()
+                starts.append(i)
+                forward_ends.append(len(lines))
+            if not live[i]:
+                val[i] = _literal(node.data)
+                continue
+            t = temps[i]
+            if t is None:
+                label = node.label
+                comment = f"  # {label}" if label and _LABEL.fullmatch(label) else ""
+                emit(f"v{i} = V[{g.input_at[i]}]{comment}")
                 val[i] = f"v{i}"
-            continue
-        sa, sb = (operand(i, ja, node._a, t.forward_needs[0]),
-                  operand(i, jb, node._b, t.forward_needs[1]))
-        text = t.forward.format(sa, sb, "", "", sa, sb)
-        for j, h in ((ja, hide_a[i]), (jb, hide_b[i])):
-            if h and j >= 0 and live[j]:
-                checks.append(val[j] or "")
-                if len(checks) >= CHECKS:
-                    check()
-        if uses[i] == 1 and d < DEPTH:
-            val[i] = text
-            prec[i] = t.precedence
-            depth[i] = d
-        else:
-            emit(f"v{i} = {text}")
-            val[i] = f"v{i}"
-        fa, fb = t.forward_uses
-        if ja >= 0 and uses[ja] == 1 and fa:
-            val[ja] = None  # folded into this node's expression: no longer needed
-        if jb >= 0 and uses[jb] == 1 and fb:
-            val[jb] = None
+                continue
+            ja, jb = ia[i], ib[i]
+            d = 1 + max(depth[ja] if ja >= 0 else 0, depth[jb] if jb >= 0 else 0)
+            if self.joined(i, t, ja, jb, node._a):
+                continue
+            sa, sb = (operand(i, ja, node._a, t.forward_needs[0]),
+                      operand(i, jb, node._b, t.forward_needs[1]))
+            text = t.forward.format(sa, sb, "", "", sa, sb)
+            for j, h in ((ja, g.hide_a[i]), (jb, g.hide_b[i])):
+                if h and j >= 0 and live[j]:
+                    checks.append(val[j] or "")
+                    if len(checks) >= CHECKS:
+                        self.check()
+            if uses[i] == 1 and d < DEPTH:
+                val[i] = text
+                prec[i] = t.precedence
+                depth[i] = d
+            else:
+                emit(f"v{i} = {text}")
+                val[i] = f"v{i}"
+            fa, fb = t.forward_uses
+            if ja >= 0 and uses[ja] == 1 and fa:
+                val[ja] = None  # folded into this node's expression: no longer needed
+            if jb >= 0 and uses[jb] == 1 and fb:
+                val[jb] = None
+        if checks:
+            self.check()
+        forward_ends.append(len(lines))
 
-    if checks:
-        check()
-    sums.clear()  # every sum has been written where it was read
-    forward_ends.append(len(lines))
+    # -- pass 4 ----------------------------------------------------------------------------
 
-    # Pass 4: the reverse pass, node by node from the output as backward() goes.
-    emit("# reverse pass")
-    # Over arrays, a parameter's gradient is reduced where each term is made: its mean over
-    # the samples, v<n> = 1 / (number of samples), and a.dot(b) for a product of two arrays.
-    gper = bytearray(n)  # the gradient holds an array: one value per sample
-    if arrays and batched_at:
-        emit(f"v{n} = 1.0 / len(V[{input_at[min(batched_at)]}])")
-    products = {f"{G} * {X}": 0, f"{G} * {Y}": 1}  # g times operand 0 or 1
-
-    def operand_args(i: int, ja: int, jb: int, a: object, b: object,
-                     gtext: str) -> tuple[str, ...]:
-        """What fills a contribution's placeholders: X, Y, Z, G, A, B."""
-        sa, sb = operand(i, ja, a), operand(i, jb, b)
-        return sa, sb, val[i] or "", gtext, sa, sb
-
-    pend: list[list[str] | None] = [None] * n  # terms of each gradient, not yet written
-    pdepth = array("q", [0]) * n  # the deepest of them
-    flushed = bytearray(n)  # g<j> has been written
-    grad_text: dict[int, str] = {}  # the gradients returned
-
-    def base(j: int) -> str | None:
-        if flushed[j]:
+    def base(self, j: int) -> str | None:
+        """What gradient j starts from in its next statement."""
+        if self.flushed[j]:
             return f"g{j}"
-        if temps[j] is None:
-            return f"G[{wrt_at[j]}]"  # a leaf accumulates onto its gradient, as in backward()
-        return "0.0" if j in wrt_at else None  # a non-leaf restarts from 0.0
+        if self.graph.temps[j] is None:
+            return f"G[{self.graph.wrt_at[j]}]"  # a leaf adds onto its gradient, as backward()
+        return "0.0" if j in self.graph.wrt_at else None  # a non-leaf restarts from 0.0
 
-    # Over arrays, the terms g * w of an array's gradient, with g an array and w a float, are
-    # gathered, (w, its text, g) each, and summed by one dot product: DOT((w1, w2), (g1, g2)).
-    lin: dict[int, list[tuple[int, str, str]]] = {}
-
-    def gathered(j: int) -> list[str]:
-        terms = pend[j] or []
-        pairs = lin.pop(j, None)
-        if pairs and len(pairs) == 1:
-            w, w_text, g_text = pairs[0]
-            terms = [*terms, f"{g_text} * {array_of(w, w_text)}"]
-        elif pairs:
-            weights = ", ".join(w_text for _, w_text, _ in pairs)
-            gradients = ", ".join(g_text for _, _, g_text in pairs)  # a layer's, stacked once
-            terms = [*terms, f"DOT(({weights},), {stacked(gradients)})"]
+    def terms(self, j: int) -> list[str]:
+        """The terms of gradient j not yet written (taken)."""
+        terms = self.pend[j] or []
+        self.pend[j] = None
         return terms
 
-    def flush(j: int) -> None:
-        start = base(j)
-        terms = gathered(j)
-        pend[j] = None
-        pdepth[j] = 0
-        opened.discard(j)
-        emit(f"g{j} = {' + '.join([start, *terms] if start else terms)}")
-        flushed[j] = 1
+    def flush(self, j: int) -> None:
+        start = self.base(j)
+        terms = self.terms(j)
+        self.pdepth[j] = 0
+        self.opened.discard(j)
+        self.emit(f"g{j} = {' + '.join([start, *terms] if start else terms)}")
+        self.flushed[j] = 1
 
-    opened: set[int] = set()  # the gradients with terms not yet written
-    segment = len(starts) - 1
-    backward_starts = [0] * len(starts)
-    backward_starts[segment] = len(lines) - 1  # from "# reverse pass"
-    if need[n - 1]:
-        pend[n - 1] = ["1.0"]
-        opened.add(n - 1)
-    for i in range(n - 1, -1, -1):
-        while i < starts[segment]:  # leaving a segment: its terms are written in it
-            for j in sorted(opened, reverse=True):
-                flush(j)
-            segment -= 1
-            backward_starts[segment] = len(lines)
-        if not need[i]:
-            continue
-        opened.discard(i)
-        terms = gathered(i) if i in lin else pend[i]
-        if terms is not None:
-            pend[i] = None
-            start = base(i)
-            gd = pdepth[i] + len(terms)
-            text = " + ".join([start, *terms] if start else terms)
-        else:  # its terms went out in an earlier statement (or, for a leaf, there were none)
-            gd, text = 0, f"g{i}" if flushed[i] else base(i) or "0.0"
-        t = temps[i]
-        if t is None:
-            if text != f"g{i}":
-                emit(f"g{i} = {text}")
-            grad_text[i] = f"g{i}"
-            continue
-        ja, jb = ia[i], ib[i]
-        targets = []
-        reads = 0
-        for k, c, seeded, u in t.targets:
-            j = jb if k else ja
-            if j >= 0 and need[j]:
-                targets.append((j, c, seeded, u))
-                reads += u[3]
-        if _atomic(text):
-            gtext, gd = text, 0
-        elif i in wrt_at or reads > 1 or gd >= DEPTH:
-            if text != f"g{i}":
-                emit(f"g{i} = {text}")
-            gtext, gd = f"g{i}", 0
+    def add_term(self, j: int, term: str, d: int) -> None:
+        """Gradient j gains `term` (d: its depth); written out when the sum is long or deep."""
+        pend = self.pend
+        terms = pend[j]
+        if terms is None:
+            terms = pend[j] = [term]
+            self.opened.add(j)
         else:
-            gtext = f"({text})"
-        if i in wrt_at:
-            grad_text[i] = gtext
-        if not targets:
-            continue
-        node = order[i]
+            terms.append(term)
+        pdepth = self.pdepth
+        if d + 2 > pdepth[j]:
+            pdepth[j] = d + 2
+        if len(terms) >= TERMS or pdepth[j] + len(terms) >= DEPTH:
+            self.flush(j)
+
+    def contribute(self, i: int, node: Node, gtext: str, targets: list, gd: int) -> None:
+        """Node i's terms, `g * partial` for each input in `targets`, as backward() adds them
+        (gd: the depth of gtext, g's text)."""
+        g, depth = self.graph, self.depth
+        ja, jb = g.ia[i], g.ib[i]
         da = depth[ja] if ja >= 0 else 0
         db = depth[jb] if jb >= 0 else 0
         dz = depth[i]
-        args = None if arrays else operand_args(i, ja, jb, node._a, node._b, gtext)
-        seed = gtext == "1.0"  # the seed: 1.0 * p is p, exactly
-        for j, c, seeded, (ux, uy, uz, ug) in targets:
+        for j, c, seeded, uses in targets:
+            ux, uy, uz, ug = uses
             d = gd if ug else 0
             if ux and da > d:
                 d = da
@@ -421,47 +333,96 @@ def generate(out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
                 d = db
             if uz and dz > d:
                 d = dz
-            if not arrays and args is not None:  # floats: made now (None only over arrays)
-                term = (seeded if seed else c).format(*args)
-            else:  # a parameter's terms reduced now; g * w of arrays g, floats w gathered
-                k = products.get(c, -1) if gper[i] and not seed else -1
-                other = (ja, jb)[k] if k >= 0 else -1  # the factor beside g
-                many = gper[i] or (ux and per[ja]) or (uy and per[jb]) or (uz and per[i])
-                if other >= 0 and per[j] and not per[other] and NAME.fullmatch(val[other] or ""):
-                    lin.setdefault(j, []).append((other, val[other] or "", gtext))
-                    gper[j] = 1
-                    opened.add(j)
-                    continue
-                if other >= 0 and many and temps[j] is None and not per[j] and per[other]:
-                    term, many = f"{gtext}.dot({val[other]}) * v{n}", 0
-                else:
-                    args = args or operand_args(i, ja, jb, node._a, node._b, gtext)
-                    term = (seeded if seed else c).format(*args)
-                    if many and temps[j] is None and not per[j]:  # a parameter
-                        term, many = f"({term}).sum() * v{n}", 0
-                gper[j] = gper[j] or many
-            terms_j = pend[j]
-            if terms_j is None:
-                terms_j = pend[j] = [term]
-                opened.add(j)
-            else:
-                terms_j.append(term)
-            if d + 2 > pdepth[j]:
-                pdepth[j] = d + 2
-            if len(terms_j) >= TERMS or pdepth[j] + len(terms_j) >= DEPTH:
-                flush(j)
+            term = self.term(i, node, j, c, seeded, uses, gtext)
+            if term is not None:
+                self.add_term(j, term, d)
 
-    # The return: out's value, the gradients asked for, and the values of `also`.
-    grads = []
-    for k, node in enumerate(wrt):  # a node outside the graph keeps its gradient, as in backward()
-        at = index.get(id(node))
-        grads.append(f"G[{k}]" if at is None else grad_text[at])
-    extra = [val[index[id(node)]] if id(node) in index else "None" for node in also]
-    emit(f"return {val[n - 1]}, ({''.join(g + ', ' for g in grads)}), "
-         f"({''.join(str(e) + ', ' for e in extra)})")
-    bounds = [0, *forward_ends]
-    blocks = [(lines[bounds[k]:bounds[k + 1]],
-               lines[backward_starts[k]:backward_starts[k - 1] if k else len(lines)])
-              for k in range(len(starts))]
-    parts, slots = cut(blocks)
-    return Program(parts, slots, order)
+    def arguments(self, i: int, node: Node, gtext: str) -> tuple[str, ...]:
+        """What fills a contribution's placeholders X, Y, Z, G, A, B (made once per node)."""
+        if self.args_of != i:
+            ja, jb = self.graph.ia[i], self.graph.ib[i]
+            sa, sb = self.operand(i, ja, node._a), self.operand(i, jb, node._b)
+            self.args_of, self.args = i, (sa, sb, self.val[i] or "", gtext, sa, sb)
+        return self.args
+
+    def term(self, i: int, node: Node, j: int, c: str, seeded: str,
+             uses: tuple[int, int, int, int], gtext: str) -> str | None:
+        """The term node i adds to input j's gradient: the contribution `c` filled in (`seeded`
+        where g is the seed 1.0: 1.0 * p is p, exactly); None if it is kept another way."""
+        return (seeded if gtext == "1.0" else c).format(*self.arguments(i, node, gtext))
+
+    def begin_reverse(self) -> None:
+        self.emit("# reverse pass")
+
+    def reverse(self) -> None:
+        g, emit = self.graph, self.emit
+        n, need, temps, ia, ib, wrt_at = g.n, g.need, g.temps, g.ia, g.ib, g.wrt_at
+        pend, pdepth, flushed, opened, starts = (self.pend, self.pdepth, self.flushed,
+                                                 self.opened, self.starts)
+        segment = len(starts) - 1
+        self.backward_starts = backward_starts = [0] * len(starts)
+        backward_starts[segment] = len(self.lines)
+        self.begin_reverse()
+        if need[n - 1]:
+            pend[n - 1] = ["1.0"]
+            opened.add(n - 1)
+        for i in range(n - 1, -1, -1):
+            while i < starts[segment]:  # leaving a segment: its terms are written in it
+                for j in sorted(opened, reverse=True):
+                    self.flush(j)
+                segment -= 1
+                backward_starts[segment] = len(self.lines)
+            if not need[i]:
+                continue
+            opened.discard(i)
+            gd = pdepth[i]
+            terms = self.terms(i)
+            if terms:
+                start = self.base(i)
+                gd += len(terms)
+                text = " + ".join([start, *terms] if start else terms)
+            else:  # its terms went out in an earlier statement (or, for a leaf, there were none)
+                gd, text = 0, f"g{i}" if flushed[i] else self.base(i) or "0.0"
+            t = temps[i]
+            if t is None:
+                if text != f"g{i}":
+                    emit(f"g{i} = {text}")
+                self.grad_text[i] = f"g{i}"
+                continue
+            ja, jb = ia[i], ib[i]
+            targets = []
+            reads = 0
+            for k, c, seeded, u in t.targets:
+                j = jb if k else ja
+                if j >= 0 and need[j]:
+                    targets.append((j, c, seeded, u))
+                    reads += u[3]
+            if _atomic(text):
+                gtext, gd = text, 0
+            elif i in wrt_at or reads > 1 or gd >= DEPTH:
+                if text != f"g{i}":
+                    emit(f"g{i} = {text}")
+                gtext, gd = f"g{i}", 0
+            else:
+                gtext = f"({text})"
+            if i in wrt_at:
+                self.grad_text[i] = gtext
+            if targets:
+                self.contribute(i, g.order[i], gtext, targets, gd)
+
+    def cut(self) -> Program:
+        """The return statement, and the lines cut into parts (see parts.cut)."""
+        g, val, lines = self.graph, self.val, self.lines
+        grads = []
+        for k, node in enumerate(g.wrt):  # outside the graph: its gradient kept, as backward()
+            at = g.index.get(id(node))
+            grads.append(f"G[{k}]" if at is None else self.grad_text[at])
+        extra = [val[g.index[id(node)]] if id(node) in g.index else "None" for node in g.also]
+        self.emit(f"return {val[g.n - 1]}, ({''.join(x + ', ' for x in grads)}), "
+                  f"({''.join(str(e) + ', ' for e in extra)})")
+        bounds = [0, *self.forward_ends]
+        ends = self.backward_starts
+        blocks = [(lines[bounds[k]:bounds[k + 1]], lines[ends[k]:ends[k - 1] if k else len(lines)])
+                  for k in range(len(self.starts))]
+        parts, slots = cut(blocks)
+        return Program(parts, slots, g.order)

@@ -113,7 +113,7 @@ INLINE: dict[str, str] = {
 _ATOM = re.compile(r"\{\d\}|[A-Za-z_]\w*|\d[\w.]*|\(-?[\d.][\w.+-]*\)")  # a name, number, placeholder
 
 
-class _SourceNumbers:
+class SourceNumbers:
     """`m` for the rules: every name REAL has, as code that calls (or reads) REAL's by name, or,
     for the primitives of `inline`, as the code of the primitive itself."""
 
@@ -137,10 +137,10 @@ class _SourceNumbers:
         return call
 
 
-SOURCE = _SourceNumbers(INLINE)
+SOURCE = SourceNumbers(INLINE)
 # Every primitive as a call by name: for code run over arrays (`compile_batch`), where the names
 # are bound to array functions and a Python `if` cannot branch per element.
-CALLS = _SourceNumbers({})
+CALLS = SourceNumbers({})
 
 # The rules compiled code calls by name when their text depends on values (see the module doc).
 RULES: dict[str, Callable] = {}
@@ -157,7 +157,7 @@ def _rule_call(rule: Callable, args: tuple) -> Source:
     return Source(f"{name}(REAL, {', '.join(lift(a).text for a in args)})", ATOM)
 
 
-def _run(rule: Callable, args: tuple, m: _SourceNumbers) -> Source:
+def _run(rule: Callable, args: tuple, m: SourceNumbers) -> Source:
     try:
         return lift(rule(m, *args))
     except _ValueDependent:
@@ -202,7 +202,7 @@ A, B = "{4}", "{5}"  # placeholders for constant operands, where the rules do no
 
 
 def template(op: Op, a: Any, b: Any, a_is_node: bool, b_is_node: bool,
-             m: _SourceNumbers = SOURCE) -> Template:
+             m: SourceNumbers = SOURCE) -> Template:
     """The template of `op` on operands `a` (and `b`): node operands become placeholders X and
     Y, constants the placeholders A and B; but where a rule branches on a constant (pow's slope
     is 0 for y == 0), the constant's exact value is written in, so the cache keys on it. `m`:
@@ -228,7 +228,7 @@ def constant_text(value: Any) -> str:
     return f"({text})" if text[0] == "-" else text
 
 
-def _make(op: Op, x: Any, y: Any, arity: int, m: _SourceNumbers) -> Template:
+def _make(op: Op, x: Any, y: Any, arity: int, m: SourceNumbers) -> Template:
     args = (x,) if arity == 1 else (x, y)
     nodes = [isinstance(v, Source) and v.text in (X, Y) for v in args]
     forward = _run(op.forward, args, m)
@@ -240,7 +240,7 @@ def _make(op: Op, x: Any, y: Any, arity: int, m: _SourceNumbers) -> Template:
     return Template(forward.text, contributions, forward.precedence, (needs[0], needs[1]))
 
 
-def _needs(op: Op, args: tuple, k: int, m: _SourceNumbers) -> int:
+def _needs(op: Op, args: tuple, k: int, m: SourceNumbers) -> int:
     """The loosest precedence a value at input k of `op`'s forward text may have unwrapped:
     the text made with a placeholder of that precedence is the text made with an atom (no
     parentheses were put around it)."""
