@@ -146,3 +146,25 @@ def test_cli_verify_steps_marks_the_step_where_the_answer_went_wrong():
                             "--claim", "x*cos(x**2) + sin(x**2)", "--steps", "--format", "latex"],
                            capture_output=True, text=True)
     assert latex.returncode == 1 and r"\begin{align*}" in latex.stdout
+
+
+def test_explaining_a_mistake_in_a_deep_expression_keeps_to_its_budget():
+    """log(1+exp(x-log(1+exp(x-...)))) 25 deep with the claim 1: a pair of mistakes reproduces
+    the claim, and building its closed forms with sympy's automatic simplification ran for more
+    than ten minutes (logcombine over the nested logs). Now they are built as the closed forms
+    are, within their own budget, and the messages show long expressions abbreviated."""
+    text = "x"
+    for _ in range(25):
+        text = f"log(1+exp(x-{text}))"
+    code = ("import time, sys\nfrom nanograd import parse, verify\n"
+            f"e = parse({text!r})\nout, leaves = e.graph({{'x': 0.7}})\n"
+            "start = time.monotonic()\nresult = verify(out, leaves['x'], '1', timeout=60)\n"
+            "print(result.ok, round(time.monotonic() - start), result.diagnosis is not None)\n"
+            "print(result.diagnosis.message if result.diagnosis else '')\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    verdict, message = run.stdout.split("\n", 1)
+    ok, seconds, _ = verdict.split()
+    assert ok == "False" and int(seconds) < 30
+    assert len(message) < 1500  # long parts of the expression shown as ...
+

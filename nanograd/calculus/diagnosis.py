@@ -10,6 +10,7 @@ reproduces the claim, and a right answer never gets one.
 from __future__ import annotations
 
 import math
+import operator
 import random
 import time
 from dataclasses import dataclass, replace
@@ -17,13 +18,14 @@ from typing import Any, Callable, Iterator
 
 import sympy
 
-from ..core.budget import remaining
+from ..core.budget import check, remaining, within
 from ..core.mistakes import ANY, LOOSE, RULES, WHOLE_FACTOR, WHOLE_SIGN, WrongRule, wrong_rules
 from ..core.ops import REAL
 from ..core.scalar import Scalar
 from ..core.walks import topological_order
+from ..errors import TimeBudgetError
 from ..symbolic.algebra import MATH_MODULES, SYMBOLIC, constant
-from ..symbolic.backprop import node_exprs, tree_size
+from ..symbolic.backprop import SympyBuilder, node_exprs, tree_size
 from ..symbolic.leaves import leaf_symbols
 from .proof import proved_equal
 
@@ -33,6 +35,8 @@ ATTEMPTS = 400  # random points tried to find those inside the domain
 RELATIVE, ABSOLUTE = 1e-6, 1e-9  # two floats that differ by rounding only
 SECONDS = 2.0  # the search's budget: single mistakes first, then pairs while time is left
 PROVE_SECONDS = 2.0  # sympy's budget to prove the mistaken derivative equals the claim
+SHOWN = 60  # parts of an expression a message shows whole
+REPORT_SECONDS = 4.0  # the budget of the closed forms that explain a mistake found
 # nodes of a claim's tree: a larger claim was not worked by hand, and sympy's printers (lambdify)
 # take minutes over a deep one before they run out of stack
 LARGEST = 2000
@@ -165,19 +169,19 @@ def diagnose(out: Scalar, wrt: Scalar, claim: Any, seconds: float = SECONDS) -> 
         if time.monotonic() > deadline:
             return None
         if _reproduces(graph, candidate, points) and _confirmed(graph, candidate, sampler):
-            return _report(graph, out, x, claim, [candidate], points)
+            return _reported(graph, out, x, claim, [candidate], points)
     ratio = _constant_ratio(points)
     if ratio is not None:
         whole = _Candidate(WHOLE_FACTOR, "constant-factor", seeds=frozenset([x]), factor=ratio,
                            whole=f"the whole answer off by a constant factor: it is {_number(ratio)} "
                                  "times the derivative")
         if _confirmed(graph, whole, sampler):
-            return _report(graph, out, x, claim, [whole], points)
+            return _reported(graph, out, x, claim, [whole], points)
     for pair, parts in _pairs(singles):
         if time.monotonic() > deadline:
             return None
         if _reproduces(graph, pair, points) and _confirmed(graph, pair, sampler):
-            return _report(graph, out, x, claim, list(parts), points, pair)
+            return _reported(graph, out, x, claim, list(parts), points, pair)
     return None
 
 
@@ -332,16 +336,27 @@ def _number(value: float) -> str:
     return text if len(text) <= 20 else repr(value)
 
 
+def _reported(*args: Any) -> Diagnosis | None:
+    """The report of a mistake found, in REPORT_SECONDS (or the caller's budget, if sooner); if
+    its closed forms take longer, none (the verdict stands without its why)."""
+    try:
+        with within(REPORT_SECONDS):
+            return _report(*args)
+    except TimeBudgetError:
+        return None
+
+
 def _report(graph: _Graph, out: Scalar, x: str, claim: Any, parts: list[_Candidate],
             points: list[_Point], whole: _Candidate | None = None) -> Diagnosis:
     together = whole or parts[0]
-    exprs = node_exprs(graph.order)
-    derivative = _symbolic(graph, exprs, together)
+    builder = SympyBuilder()
+    exprs = node_exprs(graph.order, builder)
+    derivative = _symbolic(graph, exprs, together, builder)
     if together.factor not in (1.0, -1.0):
         derivative = sympy.nsimplify(together.factor, [sympy.pi, sympy.E, sympy.log(2), sympy.log(10)],
                                      tolerance=1e-9) * derivative
     each = [replace(p, rules=(r,)) for p in parts for r in p.rules] + [p for p in parts if not p.rules]
-    mistakes = tuple(_mistake(graph, exprs, x, part) for part in each)
+    mistakes = tuple(_mistake(graph, exprs, x, part, builder) for part in each)
     checked = "symbolic" if proved_equal(derivative, claim, PROVE_SECONDS) else "numeric"
     if len(mistakes) == 1:
         message = f"your answer is the derivative with one mistake ({mistakes[0].kind}): " \
@@ -355,34 +370,44 @@ def _report(graph: _Graph, out: Scalar, x: str, claim: Any, parts: list[_Candida
                      checked, len(points) + CONFIRM)
 
 
-def _symbolic(graph: _Graph, exprs: dict, candidate: _Candidate) -> Any:
-    """The candidate's derivative in closed form: the same forward mode over SYMBOLIC."""
+def _symbolic(graph: _Graph, exprs: dict, candidate: _Candidate, builder: SympyBuilder) -> Any:
+    """The candidate's derivative in closed form: the same forward mode over SYMBOLIC, built as
+    the closed forms are (evaluated only while small, so the building stays linear)."""
     rules = dict(candidate.rules)
     t: list[Any] = []
+    zero = sympy.Integer(0)
     for i, op in enumerate(graph.ops):
         node = graph.order[i]
         if op is None:
             t.append(sympy.Integer(1 if graph.names[i] in candidate.seeds else 0))
             continue
+        check("describing the mistake")
         args = [exprs[node.inputs[k]] if j is not None else constant(node.inputs[k])
                 for k, j in enumerate(graph.inputs[i])]
-        d = [t[j] if j is not None else sympy.Integer(0) for j in graph.inputs[i]]
+        d = [t[j] if j is not None else zero for j in graph.inputs[i]]
+        z = exprs[node]
         if i in rules:
-            t.append(sympy.sympify(rules[i].tangent(SYMBOLIC, *args, exprs[node], *d)))
-        else:
-            t.append(sympy.Add(*(sympy.sympify(p(SYMBOLIC, *args, exprs[node])) * dj
-                                 for p, dj in zip(op.partials, d) if dj != 0)))
+            t.append(builder.build(_sympified(rules[i].tangent), *args, z, *d))
+            continue
+        terms = [builder.build(operator.mul, builder.build(_sympified(p), *args, z), dj)
+                 for p, dj in zip(op.partials, d) if dj != 0]
+        t.append(zero if not terms else terms[0] if len(terms) == 1 else builder.add(terms))
     return t[-1] * (-1 if candidate.factor == -1.0 else 1)
 
 
-def _mistake(graph: _Graph, exprs: dict, x: str, part: _Candidate) -> Mistake:
+def _sympified(rule: Callable) -> Callable:
+    """A rule over SYMBOLIC whose result is a sympy number even where the rule gives 1 or 0."""
+    return lambda *args: sympy.sympify(rule(SYMBOLIC, *args))
+
+
+def _mistake(graph: _Graph, exprs: dict, x: str, part: _Candidate, builder: SympyBuilder) -> Mistake:
     if not part.rules:
         kind, where = part.kind, ""
-        truth = sympy.sstr(_symbolic(graph, exprs, _Candidate(0, "", seeds=frozenset([x]))))
+        truth = _shown(_symbolic(graph, exprs, _Candidate(0, "", seeds=frozenset([x])), builder))
         return Mistake(kind, part.whole, None, where, f"{part.whole} (d/d{x} = {truth})")
     i, rule = part.rules[0]
     node = graph.order[i]
-    expression = node.label or sympy.sstr(exprs[node])
+    expression = node.label or _shown(exprs[node])
     return Mistake(rule.kind, rule.description, node, expression,
                    f"{rule.description}, at {expression}. {_rule_text(graph, exprs, x, i, rule)}")
 
@@ -402,14 +427,36 @@ def _rule_text(graph: _Graph, exprs: dict, x: str, i: int, rule: WrongRule) -> s
             letter = next(letters)
             names.append(sympy.Symbol(letter, real=True))
             derivatives.append(sympy.Symbol(letter + "'", real=True))
+            if tree_size(value, SHOWN) > SHOWN:  # its derivative would be longer still to read
+                meanings.append(f"{letter} = {_shown(value)}")
+                continue
             inner = sympy.diff(value, sympy.Symbol(x, real=True))
-            meanings.append(f"{letter} = {sympy.sstr(value)}, {letter}' = {sympy.sstr(inner)}")
+            meanings.append(f"{letter} = {_shown(value)}, {letter}' = {_shown(inner)}")
         else:
             names.append(sympy.Symbol(constants[k], real=True))
             derivatives.append(sympy.Integer(0))
-            meanings.append(f"{constants[k]} = {sympy.sstr(value)}")
+            meanings.append(f"{constants[k]} = {_shown(value)}")
     z = op.forward(SYMBOLIC, *names)
     true = sympy.Add(*(sympy.sympify(p(SYMBOLIC, *names, z)) * d for p, d in zip(op.partials, derivatives)))
     wrong = sympy.sympify(rule.tangent(SYMBOLIC, *names, z, *derivatives))
     return (f"The rule there is d/d{x} {sympy.sstr(z)} = {sympy.sstr(true)} with {'; '.join(meanings)}; "
             f"your answer has {sympy.sstr(wrong)} instead.")
+
+
+def _shown(expr: Any) -> str:
+    """An expression as a message shows it: whole if short, else its outer levels, the rest
+    written ... (printing it whole would be long to do and longer to read)."""
+    if tree_size(expr, SHOWN) <= SHOWN:
+        return sympy.sstr(expr)
+    return sympy.sstr(_outer(expr, 3))
+
+
+def _outer(expr: Any, levels: int) -> Any:
+    if not getattr(expr, "args", ()):
+        return expr
+    if levels == 0:
+        return sympy.Symbol("...")
+    try:
+        return expr.func(*(_outer(a, levels - 1) for a in expr.args), evaluate=False)
+    except TypeError:  # a function that takes no `evaluate`
+        return sympy.Symbol("...")

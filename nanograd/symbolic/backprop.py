@@ -47,7 +47,7 @@ def tree_size(expr: sympy.Basic, cap: int = SMALL) -> int:
     return count
 
 
-class _Builder:
+class SympyBuilder:
     """The symbolic walk's number system, sympy: builds expressions evaluated while their
     operands are small; remembers sizes. (symengine_algebra.Builder is its symengine twin.)"""
 
@@ -87,9 +87,10 @@ def _forward(order: list[Scalar], leaves: dict[Scalar, Any], builder) -> dict[Sc
     return exprs
 
 
-def node_exprs(order: list[Scalar]) -> dict[Scalar, sympy.Expr]:
-    """The closed form of every node in `order` (a topological order), in leaf symbols."""
-    return _forward(order, leaf_symbols(order), _Builder())
+def node_exprs(order: list[Scalar], builder: SympyBuilder | None = None) -> dict[Scalar, sympy.Expr]:
+    """The closed form of every node in `order` (a topological order), in leaf symbols; built by
+    `builder` (pass your own to build more from them at the same sizes)."""
+    return _forward(order, leaf_symbols(order), builder or SympyBuilder())
 
 
 def expr_of(node: Scalar, timeout: float | None = None) -> sympy.Expr:
@@ -105,7 +106,7 @@ def adjoints(out: Scalar, order: list[Scalar], leaves: dict[Scalar, Any],
     """d out / d node as an expression for every node of `order` (out's graph in topological
     order): one reverse pass, in sympy or in the number system of `builder`, given the leaves'
     expressions in it."""
-    builder = builder or _Builder()
+    builder = builder or SympyBuilder()
     return _reverse(order, _forward(order, leaves, builder), out, builder)
 
 

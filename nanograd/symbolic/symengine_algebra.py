@@ -51,7 +51,7 @@ def leaf(symbol: sympy.Expr) -> se.Basic | None:
 
 
 class Builder:
-    """What the symbolic walk needs of a number system (see backprop's sympy Builder): symengine
+    """What the symbolic walk needs of a number system (see backprop's SympyBuilder): symengine
     simplifies every expression as it is built, cheaply, so nothing here is deferred."""
 
     m = SYMENGINE
