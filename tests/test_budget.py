@@ -9,6 +9,8 @@ import contextlib
 import math
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -183,3 +185,31 @@ def test_no_module_of_the_package_uses_a_timer_signal():
     found = [f"{path.relative_to(package)}: {word}" for path in package.rglob("*.py")
              for word in ("SIGALRM", "setitimer", "signal.alarm") if word in path.read_text()]
     assert found == []
+
+
+def test_a_worker_ends_when_its_parent_is_killed():
+    """A forked worker holds a copy of its parent's end of their pipe, so it never reads the
+    pipe as closed: killed without a chance to tidy up, the parent left it waiting for ever."""
+    code = ("import os, time\nfrom nanograd.core.budget import in_worker, within\n"
+            "with within(60):\n    print(in_worker(os.getpid, doing='a test'), flush=True)\n"
+            "time.sleep(120)\n")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    worker = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _alive(worker):
+        time.sleep(0.1)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"  # a zombie has ended
+    except OSError:
+        return True

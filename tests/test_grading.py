@@ -87,8 +87,15 @@ def test_an_interrupted_run_resumed_loses_and_repeats_nothing(tmp_path):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not output.exists() or output.read_text().count("\n") < 15):
         time.sleep(0.05)
+    workers = _children(run.pid)
     os.kill(run.pid, signal.SIGKILL)  # no chance to tidy up
     run.wait()
+    # its workers see it gone and end (they held a copy of its end of their pipes: they waited
+    # for ever)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)]
     with open(output, "a", encoding="utf-8") as f:
         f.write("77,half a li")  # a line cut short as the process died
     before = {int(r["row"]) for r in csv.DictReader(open(output, encoding="utf-8")) if r["verdict"]}
@@ -98,3 +105,20 @@ def test_an_interrupted_run_resumed_loses_and_repeats_nothing(tmp_path):
     graded = [int(r["row"]) for r in csv.DictReader(open(output, encoding="utf-8"))]
     assert sorted(graded) == list(range(1, len(rows) + 1))  # each row once: none lost, none repeated
     assert f"{len(rows)} rows" in done.stdout
+
+
+def _children(pid: int) -> list[int]:
+    """The processes `pid` started (Linux's /proc; none known elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(child) for child in f.read().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][0] != "Z"  # a zombie has ended
+    except OSError:
+        return False

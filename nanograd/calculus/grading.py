@@ -23,6 +23,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from ..core.budget import receive_from_parent
 from ..errors import InputError, NanogradError
 from .parse import Expression, parse
 from .verification import ATTEMPTS, sample_points, verify
@@ -184,7 +185,7 @@ class _Worker:
 
     def __init__(self, context: Any) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child,), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, os.getpid()), daemon=True)
         self.process.start()
         child.close()
         self.task: tuple[int, Any] | None = None
@@ -225,11 +226,11 @@ class _Worker:
         self.connection.close()
 
 
-def _serve(connection: Connection) -> None:
+def _serve(connection: Connection, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     while True:
         try:
-            task = connection.recv()
+            task = receive_from_parent(connection, parent)
         except EOFError:  # the parent is gone
             return
         if task is None:

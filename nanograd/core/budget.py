@@ -114,7 +114,7 @@ class _Worker:
         context: Any = multiprocessing.get_context("fork" if forkable else "spawn")
         self.deep, self.owner = deep, os.getpid()
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, deep), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, deep, os.getpid()), daemon=True)
         self.process.start()
         child.close()
 
@@ -141,14 +141,24 @@ class _Worker:
         self.process.join()
 
 
-def _serve(connection: Any, deep: bool) -> None:
+def receive_from_parent(connection: Any, parent: int) -> Any:
+    """In a child process: the next message from its parent (pid `parent`), or EOFError once the
+    parent has ended. A forked child holds a copy of the parent's end of its pipe, so the pipe
+    never reads as closed when the parent is killed: the child would wait for ever."""
+    while not connection.poll(1.0):
+        if os.getppid() != parent:
+            raise EOFError("the parent process has ended")
+    return connection.recv()
+
+
+def _serve(connection: Any, deep: bool, parent: int) -> None:
     """In the child, which is all ours: run each call sent until the parent's end closes."""
     if deep:  # a large stack and recursion limit, for the calls run on a thread of their own
         sys.setrecursionlimit(DEEP_RECURSION)
         threading.stack_size(DEEP_STACK)
     while True:
         try:
-            function, args = connection.recv()
+            function, args = receive_from_parent(connection, parent)
         except (EOFError, OSError):  # the parent is gone or has let this worker go
             return
         if deep:
