@@ -213,3 +213,19 @@ def _alive(pid: int) -> bool:
             return f.read().split(") ", 1)[1][0] != "Z"  # a zombie has ended
     except OSError:
         return True
+
+
+def test_an_expression_reaches_a_worker_as_it_was_built():
+    """Unpickling evaluates each node again (2*x for x + x built unevaluated): a large closed form
+    built unevaluated spent a whole budget being simplified on its way to the printer."""
+    from nanograd.symbolic.workers import in_worker_as_built
+
+    x = sympy.Symbol("x")
+    built = sympy.Add(x, x, evaluate=False)
+    with within(30):
+        assert in_worker_as_built(sympy.srepr, built, doing="a test") == "Add(Symbol('x'), Symbol('x'))"
+        assert sympy.srepr(in_worker_as_built(_doubled, x, doing="a test")) == sympy.srepr(built)
+
+
+def _doubled(x: sympy.Symbol) -> sympy.Expr:
+    return sympy.Add(x, x, evaluate=False)

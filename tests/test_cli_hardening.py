@@ -148,3 +148,15 @@ def test_fuzzed_commands_exit_0_1_or_2_without_a_traceback_in_bounded_time(capsy
         assert status in (0, 1, 2), (argv, status, err)
         assert "Traceback" not in err + out, (argv, err)
         assert elapsed < 3 + 2, (argv, elapsed)
+
+
+def test_a_large_derivative_prints_on_one_line_within_the_budget(tmp_path):
+    """diff of log(1+exp(x-...)) 25 deep: 61 s at first, then out of its 10 s budget printing
+    (its closed form re-evaluated on the way to the printer, then drawn in 2D); now the
+    derivative, 83,000 parts, prints on one line."""
+    start = time.monotonic()
+    run = nanograd("diff", nested_log_exp(25), "--wrt", "x", cwd=tmp_path, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert time.monotonic() - start < 10 + 6
+    derivative = run.stdout.strip().splitlines()[-1]
+    assert derivative.startswith("Derivative(f(x), x) = ") and len(derivative) > 100_000

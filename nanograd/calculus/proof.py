@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import sympy
 
-from ..core.budget import in_worker, remaining, within
+from ..core.budget import remaining, within
 from ..errors import TimeBudgetError
 from ..symbolic.backprop import tree_size
+from ..symbolic.workers import in_worker_as_built
 
 SMALL = 400  # nodes of the two trees together
 
@@ -29,7 +30,7 @@ def proved_equal(a: sympy.Expr, b: sympy.Expr, seconds: float) -> bool:
         return False
     try:
         with within(seconds):
-            return in_worker(_simplifies_to_zero, a, b, doing="simplify", deep=True)
+            return in_worker_as_built(_simplifies_to_zero, a, b, doing="simplify", deep=True)
     except (TimeBudgetError, RecursionError):  # out of time, or too deep to send to the worker
         return False
 

@@ -8,8 +8,6 @@ import sys
 from functools import partial
 from typing import TYPE_CHECKING, Callable
 
-from ..core.budget import in_worker
-
 if TYPE_CHECKING:
     import sympy
 
@@ -38,9 +36,25 @@ def equation(left: sympy.Expr | str, right: sympy.Expr) -> sympy.Expr:
 
 
 def pretty(expr: sympy.Expr) -> str:
+    """`expr` drawn in two dimensions; one that large (a derivative of 20,000 parts drew 5 MB in
+    11 s) on one line, which takes time linear in its size."""
     import sympy  # sympy: loaded on first use
 
+    from ..symbolic.backprop import tree_size  # sympy: loaded on first use
+
+    if tree_size(expr, PRETTY_LARGEST) > PRETTY_LARGEST:
+        return printed(one_line, expr)
     return printed(partial(sympy.pretty, use_unicode=can_write("∂⋅─")), expr)
+
+
+def one_line(expr: sympy.Expr) -> str:
+    """`expr` as text on one line, its terms in the order they are held (sorting them, sympy's
+    default, took minutes on an expression of 80,000 parts); an equation as `left = right`."""
+    import sympy  # sympy: loaded on first use
+
+    if isinstance(expr, sympy.Eq):
+        return f"{one_line(expr.lhs)} = {one_line(expr.rhs)}"
+    return sympy.sstr(expr, order="none")
 
 
 def latex(expr: sympy.Expr) -> str:
@@ -50,6 +64,7 @@ def latex(expr: sympy.Expr) -> str:
 
 
 PRINT_HERE = 200  # nodes: an expression this small prints in milliseconds, its depth far from the limit
+PRETTY_LARGEST = 2000  # nodes: an expression larger is printed on one line
 
 
 def printed(printer: Callable[[sympy.Expr], str], expr: sympy.Expr) -> str:
@@ -57,10 +72,11 @@ def printed(printer: Callable[[sympy.Expr], str], expr: sympy.Expr) -> str:
     in a large expression's size, and recurse once per level of it, so a large one is printed in
     a worker; a small one here, without the cost of a process."""
     from ..symbolic.backprop import tree_size  # sympy: loaded on first use
+    from ..symbolic.workers import in_worker_as_built  # sympy: loaded on first use
 
     if tree_size(expr, PRINT_HERE) <= PRINT_HERE:
         return printer(expr)
-    return in_worker(printer, expr, doing="printing the result", deep=True)
+    return in_worker_as_built(printer, expr, doing="printing the result", deep=True)
 
 
 def value_table(at: dict[str, float], labels: list[str], values: list[float], numerics: list[float]) -> str:

@@ -12,13 +12,14 @@ from typing import Any, Callable, Literal, Sequence, Union
 import sympy
 from sympy.core.parameters import evaluate as sympy_evaluation
 
-from ..core.budget import check, in_worker, within
+from ..core.budget import check, within
 from ..core.scalar import Scalar
 from ..core.walks import topological_order
 from ..errors import InputError, NanogradError
 from .algebra import SYMBOLIC, constant, steps_flat
 from .convert import from_sympy
 from .leaves import is_variable, leaf_symbol, leaf_symbols, leaf_values
+from .workers import in_worker_as_built
 
 Wrt = Union[Scalar, Sequence[Scalar], None]
 
@@ -208,10 +209,11 @@ def grad_expr(out: Scalar, wrt: Wrt = None, simplify: bool = False, cse: bool = 
             adjoint = adjoints(out, order, named)
             exprs = [adjoint.get(t, sympy.Integer(0)) for t in targets]
         if simplify:
-            exprs = in_worker(_simplified, exprs, doing="simplifying the derivatives")
+            exprs = in_worker_as_built(_simplified, exprs, doing="simplifying the derivatives")
         replacements: list = []
         if cse:
-            replacements, exprs = in_worker(sympy.cse, exprs, doing="sympy.cse of the derivatives")
+            replacements, exprs = in_worker_as_built(sympy.cse, exprs,
+                                                     doing="sympy.cse of the derivatives")
     result: Any
     if wrt is None:
         result = dict(zip(targets, exprs))
