@@ -118,3 +118,73 @@ def test_only_the_tables_rows_pickle():
     stranger = Op("mul", "*", lambda m, x, y: x * y, (lambda m, x, y, z: y,) * 2)
     with pytest.raises(TypeError, match="table"):
         pickle.dumps(stranger)
+
+
+# -- the Scalar's methods, as Python sees them (survivors of tools/mutate.py over core/scalar.py) --
+def test_a_misspelled_method_is_an_attribute_error():
+    x = Scalar(2.0)
+    with pytest.raises(AttributeError):
+        x.sigmod()
+    assert not hasattr(x, "no_such_op") and getattr(x, "no_such_op", "default") == "default"
+
+
+def test_apply_refuses_a_wrong_number_of_operands_naming_the_op():
+    x = Scalar(0.5)
+    with pytest.raises(TypeError, match="sin takes 1"):
+        nanograd.apply(nanograd.OPS["sin"], x, x)
+    with pytest.raises(TypeError, match="mul takes 2"):
+        nanograd.apply(nanograd.OPS["mul"], x)
+
+
+@pytest.mark.parametrize("op, operands", [("sin", (0.5,)), ("exp", ("x",)), ("mul", ("2", None))])
+def test_apply_refuses_operands_that_are_not_numbers_naming_the_op(op, operands):
+    with pytest.raises(TypeError, match=f"{op} needs Scalars"):
+        nanograd.apply(nanograd.OPS[op], *operands)
+
+
+def _documented_rows():
+    """(name, row) of every row whose method is made from the row (log has its own: a base)."""
+    for op in nanograd.OPS.values():
+        for name in (op.name, *op.aliases):
+            if op.name not in ("add", "sub", "mul", "div", "pow", "log"):
+                yield name, op
+
+
+def test_each_rows_method_is_named_for_the_row():
+    # check_gradients names the function by __name__ in its report, help() and tracebacks too
+    for name, op in _documented_rows():
+        method = getattr(Scalar, name)
+        assert method.__name__ == op.name and method.__qualname__ == f"Scalar.{op.name}"
+
+
+def test_each_rows_method_documents_its_call_and_domain():
+    import inspect
+
+    for name, op in _documented_rows():
+        method = getattr(Scalar, name)
+        parameters = ", ".join(inspect.signature(method).parameters)
+        assert method.__doc__.startswith(f"{op.name}({parameters})"), method.__doc__
+        assert op.domain in method.__doc__
+
+
+def test_a_model_with_a_method_as_activation_pickles():
+    import pickle
+    import random
+
+    from nanograd.nn import Neuron
+
+    for activation in ("tanh", "relu", "sigmoid"):
+        neuron = Neuron(2, activation, rng=random.Random(0))
+        copy = pickle.loads(pickle.dumps(neuron))
+        assert copy([0.5, -1.5]).data == neuron([0.5, -1.5]).data
+        assert pickle.loads(pickle.dumps(getattr(Scalar, activation))) is getattr(Scalar, activation)
+
+
+@pytest.mark.parametrize("inputs", [[0.5, -1.5], [Scalar(0.5), Scalar(-1.5)]])
+def test_every_node_of_a_neurons_output_starts_with_grad_zero(inputs):
+    import random
+
+    from nanograd.nn import Neuron
+
+    out = Neuron(2, rng=random.Random(0))(inputs)
+    assert all(node.grad == 0.0 for node in nanograd.topological_order(out))
