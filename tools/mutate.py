@@ -37,8 +37,8 @@ TARGETS: dict[str, list[str]] = {
     "core/scalar.py": ["tests/test_scalar.py", "tests/test_core_contracts.py", "tests/test_numbers_edges.py",
                        "tests/test_graph_state.py", "tests/test_ops.py",
                        "tests/test_graph.py::test_rich_repr_yields_the_fields"],
-    "symbolic/backprop.py": ["tests/test_symbolic.py", "tests/test_symbolic_leaves.py",
-                             "tests/test_properties.py"],
+    "symbolic/backprop.py": ["tests/test_symbolic_contracts.py", "tests/test_symbolic.py",
+                             "tests/test_symbolic_leaves.py", "tests/test_properties.py"],
 }
 TIME_LIMIT = 60.0  # seconds per mutant: an infinite loop counts as killed
 # Slow tests left out of mutant runs (subprocesses, 100,000-node chains): they test other things.
