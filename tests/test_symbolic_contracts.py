@@ -69,3 +69,17 @@ def test_building_a_derivative_stops_at_its_time_budget_saying_so(monkeypatch):
         grad_expr(y, wrt=x, timeout=21)
     monkeypatch.undo()
     assert grad_expr(y, wrt=x, timeout=60).free_symbols == {x.expr}
+
+
+def test_a_large_derivative_through_a_negation_reads_as_a_minus_sign():
+    from nanograd import grad_expr
+
+    ys = [Scalar(0.1 * i + 0.5, label=f"y{i}") for i in range(SMALL)]
+    big = ys[0]
+    for y in ys[1:]:
+        big = big + y.sin()
+    x = Scalar(2.0, label="x")
+    d = grad_expr(big * (-x), wrt=x)  # -big, built unevaluated: big is too large to simplify
+    shown = str(d)
+    assert shown.startswith("-(") and "(-1)" not in shown
+    assert sympy.expand(d.doit() + big.expr.doit()) == 0

@@ -38,7 +38,8 @@ TARGETS: dict[str, list[str]] = {
                        "tests/test_graph_state.py", "tests/test_ops.py",
                        "tests/test_graph.py::test_rich_repr_yields_the_fields"],
     "symbolic/backprop.py": ["tests/test_symbolic_contracts.py", "tests/test_symbolic.py",
-                             "tests/test_symbolic_leaves.py", "tests/test_properties.py"],
+                             "tests/test_symbolic_leaves.py", "tests/test_properties.py",
+                             "tests/test_symengine.py"],
 }
 TIME_LIMIT = 60.0  # seconds per mutant: an infinite loop counts as killed
 # Slow tests left out of mutant runs (subprocesses, 100,000-node chains): they test other things.
