@@ -83,3 +83,37 @@ def test_a_large_derivative_through_a_negation_reads_as_a_minus_sign():
     shown = str(d)
     assert shown.startswith("-(") and "(-1)" not in shown
     assert sympy.expand(d.doit() + big.expr.doit()) == 0
+
+
+# -- which walk backend="auto" takes: documented as symengine for graphs of 100 nodes or more
+# that are at most 100 operations deep (the sympy walk otherwise) --------------------------------
+def _squared_sum(n: int, padding: int = 0) -> tuple[Scalar, Scalar]:
+    """(x0 + ... + x(n-1)) ** 2 as s * s, plus `padding` additions of 0: 2n + padding nodes,
+    n + padding operations from x0 to the output; and x0."""
+    xs = [Scalar(0.01 * i, label=f"x{i}") for i in range(n)]
+    s = xs[0]
+    for x in xs[1:]:
+        s = s + x
+    out = s * s
+    for _ in range(padding):
+        out = out + 0.0
+    return out, xs[0]
+
+
+@pytest.mark.parametrize("n, padding, walk", [
+    (49, 1, "sympy"),  # 99 nodes
+    (50, 0, "symengine"),  # 100 nodes, 50 operations deep
+    (60, 40, "symengine"),  # 160 nodes, 100 operations deep
+    (60, 41, "sympy"),  # 101 operations deep
+])
+def test_auto_takes_symengine_for_large_shallow_graphs_only(n, padding, walk):
+    pytest.importorskip("symengine")
+    from nanograd import grad_expr
+    from nanograd.core import topological_order
+
+    out, x0 = _squared_sum(n, padding)
+    assert len(topological_order(out)) == 2 * n + padding
+    # the two walks write 2 (x0 + ... ) differently: the sympy walk's sum is built unevaluated
+    by = {backend: grad_expr(out, wrt=x0, backend=backend) for backend in ("sympy", "symengine")}
+    assert by["sympy"] != by["symengine"] and sympy.expand(by["sympy"] - by["symengine"]) == 0
+    assert grad_expr(out, wrt=x0) == by[walk]
