@@ -117,3 +117,15 @@ def test_auto_takes_symengine_for_large_shallow_graphs_only(n, padding, walk):
     by = {backend: grad_expr(out, wrt=x0, backend=backend) for backend in ("sympy", "symengine")}
     assert by["sympy"] != by["symengine"] and sympy.expand(by["sympy"] - by["symengine"]) == 0
     assert grad_expr(out, wrt=x0) == by[walk]
+
+
+def test_grad_expr_refuses_what_is_not_a_scalar_naming_the_type():
+    from nanograd import grad_expr
+
+    x = Scalar(2.0, label="x")
+    with pytest.raises(TypeError, match="float"):
+        grad_expr(2.0, wrt=x)
+    # a set has no order to give the derivatives back in; a string is not a Scalar
+    for wrt in ({x}, "x"):
+        with pytest.raises(TypeError, match="list or tuple"):
+            grad_expr(x * x, wrt=wrt)
