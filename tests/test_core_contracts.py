@@ -188,3 +188,19 @@ def test_every_node_of_a_neurons_output_starts_with_grad_zero(inputs):
 
     out = Neuron(2, rng=random.Random(0))(inputs)
     assert all(node.grad == 0.0 for node in nanograd.topological_order(out))
+
+
+# -- the table's own numerics (survivors of tools/mutate.py over core/ops.py) -------------------
+def test_the_cube_root_of_a_perfect_cube_is_exact_and_of_zero_is_zero_signed():
+    for n in range(1, 2000):
+        assert Scalar(float(n ** 3)).cbrt().data == n and Scalar(-float(n ** 3)).cbrt().data == -n
+    for zero in (0.0, -0.0):
+        root = Scalar(zero).cbrt().data
+        assert root == 0.0 and str(root) == str(zero)  # -0.0 keeps its sign, as math.cbrt does
+
+
+@pytest.mark.parametrize("x", [-745.0, -720.0, 30.0, 720.0, 800.0])
+def test_sech_where_cosh_overflows_is_its_tiny_value(x):
+    mpmath = pytest.importorskip("mpmath")
+    exact = float(mpmath.sech(mpmath.mpf(x)))  # 0.0 past about 745, subnormal before
+    assert Scalar(x).sech().data == pytest.approx(exact, rel=1e-3, abs=1e-320)
