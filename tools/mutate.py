@@ -50,6 +50,16 @@ SLOW = ("not deep_chain and not depend_on_the_graph_only and not x_to_the_pi and
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("core/ops.py", "_relu", "Gt -> GtE", "return x if x > 0.0 else 0.0"):
         "relu at 0 returns x, which is 0 (or -0.0, equal to 0): the same number either way",
+    ("core/ops.py", "_reciprocal", "Lt -> LtE",
+     "return inverse if -math.inf < inverse < math.inf else _Reciprocal(x, scale)"):
+        "only log, log10 and log2 take reciprocals, of x > 0: the inverse is never -inf",
+    ("core/ops.py", "_sigmoid", "GtE -> Gt", "if x >= 0.0:"):
+        "at 0 both branches give 0.5 exactly",
+    ("core/ops.py", "_sigmoid", "0.0 -> 1.0", "if x >= 0.0:"):
+        "on [0, 1) both formulas are exact to an ulp and no exp can overflow: the branch point "
+        "only keeps exp's argument small",
+    ("core/ops.py", "_csch", "USub removed", "return math.copysign(2.0 * e / -math.expm1(-2.0 * abs(x)), x)"):
+        "copysign reads only the magnitude of its first argument",
     ("core/scalar.py", "_real", "And -> Or", "if type(value) is not float and type(value) is not int:"):
         "only a shortcut: an int or a float passes the general test below as well",
     ("core/scalar.py", "_constant", "USub removed", "if type(value) is float and -_INF < value < _INF:"):
