@@ -161,3 +161,9 @@ def test_ranges_for_odd_and_even_functions_are_their_own_mirror_images(ranges):
 def test_a_bases_range_is_its_own_image_under_the_reciprocal():
     # log to the base 1/y is -log to the base y: the same distance from the pole at 1 each side
     assert sorted((1 / hi, 1 / lo) for lo, hi in BASES) == sorted(BASES)
+
+
+def test_acosh_is_sampled_from_the_margin_past_its_edge_to_where_positive_numbers_end():
+    # as far from its edge at 1 as log's range from 0 (slope 4/3 there), as far up as POSITIVE
+    (lo, hi), = OPS["acosh"].safe[0]
+    assert lo == 1.0 + POSITIVE[0][0] and hi == POSITIVE[0][1]
