@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import sympy
 
+import nanograd
 from nanograd import Scalar
 from nanograd.symbolic.backprop import SMALL, tree_size
 
@@ -79,7 +80,8 @@ def test_a_large_derivative_through_a_negation_reads_as_a_minus_sign():
     for y in ys[1:]:
         big = big + y.sin()
     x = Scalar(2.0, label="x")
-    d = grad_expr(big * (-x), wrt=x)  # -big, built unevaluated: big is too large to simplify
+    # -big, built unevaluated by the sympy walk: big is too large to simplify
+    d = grad_expr(big * (-x), wrt=x, backend="sympy")
     shown = str(d)
     assert shown.startswith("-(") and "(-1)" not in shown
     assert sympy.expand(d.doit() + big.expr.doit()) == 0
@@ -87,43 +89,45 @@ def test_a_large_derivative_through_a_negation_reads_as_a_minus_sign():
 
 # -- which walk backend="auto" takes: documented as symengine for graphs of 100 nodes or more
 # that are at most 100 operations deep (the sympy walk otherwise) --------------------------------
-def _squared_sum(n: int, padding: int = 0) -> tuple[Scalar, Scalar]:
+def _squared_sum(n: int, padding: int = 0, first: str = "leaf") -> tuple[Scalar, Scalar]:
     """(x0 + ... + x(n-1)) ** 2 as s * s, plus `padding` additions of 0: 2n + padding nodes,
-    n + padding operations from x0 to the output; and x0."""
+    n + padding operations from x0 to the output; and x1. With first="constants", x0 is
+    0.0 + 0.0 instead, a node of constants alone: one operation more."""
     xs = [Scalar(0.01 * i, label=f"x{i}") for i in range(n)]
-    s = xs[0]
+    s = xs[0] if first == "leaf" else nanograd.apply(nanograd.OPS["add"], 0.0, 0.0)
     for x in xs[1:]:
         s = s + x
     out = s * s
     for _ in range(padding):
         out = out + 0.0
-    return out, xs[0]
+    return out, xs[1]
 
 
-@pytest.mark.parametrize("n, padding, walk", [
-    (49, 1, "sympy"),  # 99 nodes
-    (50, 0, "symengine"),  # 100 nodes, 50 operations deep
-    (60, 40, "symengine"),  # 160 nodes, 100 operations deep
-    (60, 41, "sympy"),  # 101 operations deep
+@pytest.mark.parametrize("n, padding, first, walk", [
+    (49, 1, "leaf", "sympy"),  # 99 nodes
+    (50, 0, "leaf", "symengine"),  # 100 nodes, 50 operations deep
+    (60, 40, "leaf", "symengine"),  # 160 nodes, 100 operations deep
+    (60, 41, "leaf", "sympy"),  # 101 operations deep
+    (60, 39, "constants", "symengine"),  # 100 operations deep, the first of constants alone
+    (60, 40, "constants", "sympy"),  # 101
 ])
-def test_auto_takes_symengine_for_large_shallow_graphs_only(n, padding, walk):
+def test_auto_takes_symengine_for_large_shallow_graphs_only(n, padding, first, walk):
     pytest.importorskip("symengine")
     from nanograd import grad_expr
-    from nanograd.core import topological_order
 
-    out, x0 = _squared_sum(n, padding)
-    assert len(topological_order(out)) == 2 * n + padding
+    out, x1 = _squared_sum(n, padding, first)
+    assert len(nanograd.topological_order(out)) == 2 * n + padding
     # the two walks write 2 (x0 + ... ) differently: the sympy walk's sum is built unevaluated
-    by = {backend: grad_expr(out, wrt=x0, backend=backend) for backend in ("sympy", "symengine")}
+    by = {backend: grad_expr(out, wrt=x1, backend=backend) for backend in ("sympy", "symengine")}
     assert by["sympy"] != by["symengine"] and sympy.expand(by["sympy"] - by["symengine"]) == 0
-    assert grad_expr(out, wrt=x0) == by[walk]
+    assert grad_expr(out, wrt=x1) == by[walk]
 
 
 def test_grad_expr_refuses_what_is_not_a_scalar_naming_the_type():
     from nanograd import grad_expr
 
     x = Scalar(2.0, label="x")
-    with pytest.raises(TypeError, match="float"):
+    with pytest.raises(TypeError, match="grad_expr .*float"):
         grad_expr(2.0, wrt=x)
     # a set has no order to give the derivatives back in; a string is not a Scalar
     for wrt in ({x}, "x"):

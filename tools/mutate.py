@@ -64,6 +64,13 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
         "only a shortcut: an int or a float passes the general test below as well",
     ("core/scalar.py", "_constant", "USub removed", "if type(value) is float and -_INF < value < _INF:"):
         "only a shortcut: the general path returns the same float and refuses the same inf and nan",
+    ("symbolic/backprop.py", "<module>", "60 -> 61", "SMALL = 60"):
+        "a tuning constant, where evaluation stops paying: the tests pin the behaviour either side "
+        "of SMALL, whatever its value",
+    ("symbolic/backprop.py", "_Builder.build", "1 -> 2",
+     "self.size[id(expr)] = (expr, tree_size(expr) if small else SMALL + 1)"):
+        "any size over SMALL decides the same: sizes are summed, and one operand over SMALL is "
+        "already too large",
     ("core/walks.py", "_propagate", "statement removed: node = None", "node = None"):
         "read only by the error handler, after the loop has bound it: order is never empty",
 }
