@@ -204,3 +204,22 @@ def test_sech_where_cosh_overflows_is_its_tiny_value(x):
     mpmath = pytest.importorskip("mpmath")
     exact = float(mpmath.sech(mpmath.mpf(x)))  # 0.0 past about 745, subnormal before
     assert Scalar(x).sech().data == pytest.approx(exact, rel=1e-3, abs=1e-320)
+
+
+def test_a_pause_of_the_collector_still_works_after_backward():
+    # backward pauses and resumes the collector as a pair: a training loop's collector_paused()
+    # around its next forward pass still switches the collector off, and back on after
+    import gc
+
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        for _ in range(2):
+            x = Scalar(2.0)
+            (x * x).backward()
+            assert gc.isenabled()
+            with nanograd.collector_paused():
+                assert not gc.isenabled()
+            assert gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
