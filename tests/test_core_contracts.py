@@ -135,3 +135,108 @@ def test_apply_applies_any_row():
     x, y = Scalar(0.5, label="x"), Scalar(2.0, label="y")
     assert nanograd.apply(nanograd.OPS["sin"], x).data == x.sin().data
     assert nanograd.apply(nanograd.OPS["logb"], y, 2).data == 1.0
+
+
+# -- the Scalar's methods, as Python sees them (survivors of tools/mutate.py over core/scalar.py) --
+def test_a_misspelled_method_is_an_attribute_error():
+    x = Scalar(2.0)
+    with pytest.raises(AttributeError):
+        x.sigmod()
+    assert not hasattr(x, "no_such_op") and getattr(x, "no_such_op", "default") == "default"
+
+
+def test_apply_refuses_a_wrong_number_of_operands_naming_the_op():
+    x = Scalar(0.5)
+    with pytest.raises(TypeError, match="sin takes 1"):
+        nanograd.apply(nanograd.OPS["sin"], x, x)
+    with pytest.raises(TypeError, match="mul takes 2"):
+        nanograd.apply(nanograd.OPS["mul"], x)
+
+
+@pytest.mark.parametrize("op, operands", [("sin", (0.5,)), ("exp", ("x",)), ("mul", ("2", None))])
+def test_apply_refuses_operands_that_are_not_numbers_naming_the_op(op, operands):
+    with pytest.raises(TypeError, match=f"{op} needs Scalars"):
+        nanograd.apply(nanograd.OPS[op], *operands)
+
+
+def _documented_rows():
+    """(name, row) of every row whose method is made from the row (log has its own: a base)."""
+    for op in nanograd.OPS.values():
+        for name in (op.name, *op.aliases):
+            if op.name not in ("add", "sub", "mul", "div", "pow", "log"):
+                yield name, op
+
+
+def test_each_rows_method_is_named_for_the_row():
+    # check_gradients names the function by __name__ in its report, help() and tracebacks too
+    for name, op in _documented_rows():
+        method = getattr(Scalar, name)
+        assert method.__name__ == op.name and method.__qualname__ == f"Scalar.{op.name}"
+
+
+def test_each_rows_method_documents_its_call_and_domain():
+    import inspect
+
+    for name, op in _documented_rows():
+        method = getattr(Scalar, name)
+        parameters = ", ".join(inspect.signature(method).parameters)
+        assert method.__doc__.startswith(f"{op.name}({parameters})"), method.__doc__
+        assert op.domain in method.__doc__
+
+
+def test_a_model_with_a_method_as_activation_pickles():
+    import pickle
+    import random
+
+    from nanograd.nn import Neuron
+
+    for activation in ("tanh", "relu", "sigmoid"):
+        neuron = Neuron(2, activation, rng=random.Random(0))
+        copy = pickle.loads(pickle.dumps(neuron))
+        assert copy([0.5, -1.5]).data == neuron([0.5, -1.5]).data
+        assert pickle.loads(pickle.dumps(getattr(Scalar, activation))) is getattr(Scalar, activation)
+
+
+@pytest.mark.parametrize("inputs", [[0.5, -1.5], [Scalar(0.5), Scalar(-1.5)]])
+def test_every_node_of_a_neurons_output_starts_with_grad_zero(inputs):
+    import random
+
+    from nanograd.nn import Neuron
+
+    out = Neuron(2, rng=random.Random(0))(inputs)
+    assert all(node.grad == 0.0 for node in nanograd.topological_order(out))
+
+
+# -- the table's own numerics (survivors of tools/mutate.py over core/ops.py) -------------------
+def test_the_cube_root_of_a_perfect_cube_is_exact_and_of_zero_is_zero_signed():
+    for n in range(1, 2000):
+        assert Scalar(float(n ** 3)).cbrt().data == n and Scalar(-float(n ** 3)).cbrt().data == -n
+    for zero in (0.0, -0.0):
+        root = Scalar(zero).cbrt().data
+        assert root == 0.0 and str(root) == str(zero)  # -0.0 keeps its sign, as math.cbrt does
+
+
+@pytest.mark.parametrize("x", [-745.0, -720.0, 30.0, 720.0, 800.0])
+def test_sech_where_cosh_overflows_is_its_tiny_value(x):
+    mpmath = pytest.importorskip("mpmath")
+    exact = float(mpmath.sech(mpmath.mpf(x)))  # 0.0 past about 745, subnormal before
+    assert Scalar(x).sech().data == pytest.approx(exact, rel=1e-3, abs=1e-320)
+
+
+def test_a_pause_of_the_collector_still_works_after_backward():
+    # backward pauses and resumes the collector as a pair: a training loop's collector_paused()
+    # around its next forward pass still switches the collector off, and back on after
+    import gc
+
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        for _ in range(2):
+            x = Scalar(2.0)
+            (x * x).backward()
+            assert gc.isenabled()
+            with nanograd.collector_paused():
+                assert not gc.isenabled()
+            assert gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()

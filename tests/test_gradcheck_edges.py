@@ -2,12 +2,25 @@
 sampling ranges every property test draws from."""
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nanograd import GradientCheckError
-from nanograd.core.ops import NONZERO, OPS, POSITIVE, REALS
+from nanograd.core.ops import (
+    AWAY_FROM_ZERO,
+    BASES,
+    HALF_TURN,
+    NONZERO,
+    OPEN_UNIT,
+    OPS,
+    POSITIVE,
+    QUARTER_TURN,
+    REAL,
+    REALS,
+)
 from nanograd.testing import check_gradients
 from nanograd.testing.strategies import values_in
 
@@ -107,3 +120,50 @@ def test_nonzero_is_the_reals_without_a_margin_around_zero():
 def test_check_gradients_default_domain_draws_many_values():
     report, seen = _seen_by(lambda x: x.sin(), REALS, max_examples=40)
     assert len({round(v, 3) for v in seen}) >= 30
+
+
+def _grid(ranges, n=200):
+    return [lo + (hi - lo) * k / n for lo, hi in ranges for k in range(n + 1)]
+
+
+def test_every_rows_sampling_ranges_are_intervals_inside_its_domain():
+    for op in OPS.values():
+        for ranges in op.safe:
+            assert ranges and all(lo < hi for lo, hi in ranges), (op.name, ranges)
+        # every input over its ranges, the other (if any) over a coarser grid of its own
+        grids = [_grid(ranges, 200 if op.arity == 1 else 20) for ranges in op.safe]
+        points = [(x,) for x in grids[0]] if op.arity == 1 else \
+            [(x, y) for x in grids[0] for y in grids[1]]
+        for point in points:
+            z = op.forward(REAL, *point)
+            slopes = [float(rule(REAL, *point, z)) for rule in op.partials]
+            assert all(math.isfinite(v) for v in (z, *slopes)), (op.name, point)
+
+
+def test_the_ranges_near_poles_and_edges_keep_slopes_within_about_4():
+    # as log's slope at POSITIVE's 0.25: chains of such ops stay well conditioned
+    near = (OPEN_UNIT, QUARTER_TURN, HALF_TURN, AWAY_FROM_ZERO)
+    rows = [op for op in OPS.values() if op.arity == 1 and op.safe[0] in near]
+    assert {op.safe[0] for op in rows} == set(near)
+    for op in rows:
+        for x in _grid(op.safe[0]):
+            assert abs(op.partials[0](REAL, x, op.forward(REAL, x))) <= 4.5, (op.name, x)
+
+
+@pytest.mark.parametrize("ranges", [REALS, NONZERO, OPEN_UNIT, QUARTER_TURN, HALF_TURN, AWAY_FROM_ZERO],
+                         ids=["REALS", "NONZERO", "OPEN_UNIT", "QUARTER_TURN", "HALF_TURN", "AWAY_FROM_ZERO"])
+def test_ranges_for_odd_and_even_functions_are_their_own_mirror_images(ranges):
+    # the functions sampled there are odd or even, their poles and edges placed as mirror images:
+    # a range that comes nearer one pole than its mirror image tests one side less
+    assert sorted((-hi, -lo) for lo, hi in ranges) == sorted(ranges)
+
+
+def test_a_bases_range_is_its_own_image_under_the_reciprocal():
+    # log to the base 1/y is -log to the base y: the same distance from the pole at 1 each side
+    assert sorted((1 / hi, 1 / lo) for lo, hi in BASES) == sorted(BASES)
+
+
+def test_acosh_is_sampled_from_the_margin_past_its_edge_to_where_positive_numbers_end():
+    # as far from its edge at 1 as log's range from 0 (slope 4/3 there), as far up as POSITIVE
+    (lo, hi), = OPS["acosh"].safe[0]
+    assert lo == 1.0 + POSITIVE[0][0] and hi == POSITIVE[0][1]

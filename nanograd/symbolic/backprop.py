@@ -170,7 +170,9 @@ def _suits_symengine(order: list[Scalar]) -> bool:
         return False
     depth: dict[Scalar, int] = {}
     for node in order:
-        d = depth[node] = 1 + max((depth[i] for i in node.inputs if isinstance(i, Scalar)), default=0)
+        # operations from a leaf (a leaf: none), as the docstring of grad_expr counts them
+        d = depth[node] = 0 if node.op is None else \
+            1 + max((depth[i] for i in node.inputs if isinstance(i, Scalar)), default=0)
         if d > AUTO_DEPTH:
             return False
     return True
