@@ -120,7 +120,7 @@ def test_only_the_tables_rows_pickle():
         pickle.dumps(stranger)
 
 
-@pytest.mark.parametrize("given", ["sin", "__class__", None, 3, nanograd.OPS["sin"].forward])
+@pytest.mark.parametrize("given", ["sin", "__class__", None, 3, nanograd.OPS["sin"].forward, ["sin"]])
 def test_apply_takes_a_row_of_the_table_and_names_what_it_was_given(given):
     # was an AttributeError ('str' object has no attribute 'arity'). Text is not accepted: apply
     # is no way in for text (tests/test_injection.py), and a row is one lookup away, OPS[name]

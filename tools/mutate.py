@@ -71,6 +71,8 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
      "self.size[id(expr)] = (expr, tree_size(expr) if small else SMALL + 1)"):
         "any size over SMALL decides the same: sizes are summed, and one operand over SMALL is "
         "already too large",
+    ("core/scalar.py", "apply", "80 -> 81", 'f"{type(op).__name__} {shown(op)[:80]}{hint}")'):
+        "a display limit: the message shows the start of what was given, any length serves",
     ("core/walks.py", "_propagate", "statement removed: node = None", "node = None"):
         "read only by the error handler, after the loop has bound it: order is never empty",
 }
