@@ -129,26 +129,28 @@ class ArrayWriter(Writer):
             terms.append(f"DOT(({weights},), {self.stacked(gradients)})")
         return terms
 
-    def term(self, i: int, node: Node, j: int, c: str, seeded: str,
-             uses: tuple[int, int, int, int], gtext: str) -> str | None:
+    def contribute(self, i: int, node: Node, gtext: str, targets: list, gd: int) -> None:
         g, gper, val = self.graph, self.gper, self.val
         per, n = g.per, g.n
         ja, jb = g.ia[i], g.ib[i]
-        ux, uy, uz, _ = uses
         seed = gtext == "1.0"
-        k = _PRODUCTS.get(c, -1) if gper[i] and not seed else -1
-        other = (ja, jb)[k] if k >= 0 else -1  # the factor beside g
-        many = gper[i] or (ux and per[ja]) or (uy and per[jb]) or (uz and per[i])
-        parameter = g.temps[j] is None and not per[j]
-        if other >= 0 and per[j] and not per[other] and NAME.fullmatch(val[other] or ""):
-            self.lin.setdefault(j, []).append((other, val[other] or "", gtext))
-            gper[j] = 1
-            self.opened.add(j)
-            return None
-        if other >= 0 and many and parameter and per[other]:
-            return f"{gtext}.dot({val[other]}) * v{n}"
-        term = super().term(i, node, j, c, seeded, uses, gtext)
-        if many and parameter:
-            return f"({term}).sum() * v{n}"
-        gper[j] = gper[j] or many
-        return term
+        args: tuple[str, ...] | None = None  # made only if a term is written out as it is
+        for (j, c, seeded, (ux, uy, uz, _)), d in zip(targets, self.depths(i, gd, targets)):
+            k = _PRODUCTS.get(c, -1) if gper[i] and not seed else -1
+            other = (ja, jb)[k] if k >= 0 else -1  # the factor beside g
+            many = gper[i] or (ux and per[ja]) or (uy and per[jb]) or (uz and per[i])
+            parameter = g.temps[j] is None and not per[j]
+            if other >= 0 and per[j] and not per[other] and NAME.fullmatch(val[other] or ""):
+                self.lin.setdefault(j, []).append((other, val[other] or "", gtext))
+                gper[j] = 1
+                self.opened.add(j)
+                continue
+            if other >= 0 and many and parameter and per[other]:
+                term, many = f"{gtext}.dot({val[other]}) * v{n}", 0
+            else:
+                args = args or self.arguments(i, node, gtext)
+                term = (seeded if seed else c).format(*args)
+                if many and parameter:
+                    term, many = f"({term}).sum() * v{n}", 0
+            gper[j] = gper[j] or many
+            self.add_term(j, term, d)

@@ -198,8 +198,6 @@ class Writer:
         self.opened: set[int] = set()  # the gradients with terms not yet written
         self.grad_text: dict[int, str] = {}  # the gradients returned
         self.backward_starts: list[int] = []  # where each segment's reverse statements begin
-        self.args_of = -1  # the node whose contributions' arguments `args` are
-        self.args: tuple[str, ...] = ()
 
     def program(self) -> Program:
         self.forward()
@@ -318,14 +316,21 @@ class Writer:
 
     def contribute(self, i: int, node: Node, gtext: str, targets: list, gd: int) -> None:
         """Node i's terms, `g * partial` for each input in `targets`, as backward() adds them
-        (gd: the depth of gtext, g's text)."""
+        (gd: the depth of gtext, g's text; where g is the seed 1.0, 1.0 * p is p, exactly)."""
+        args = self.arguments(i, node, gtext)
+        seed = gtext == "1.0"
+        for (j, c, seeded, _), d in zip(targets, self.depths(i, gd, targets)):
+            self.add_term(j, (seeded if seed else c).format(*args), d)
+
+    def depths(self, i: int, gd: int, targets: list) -> list[int]:
+        """How deep each of node i's terms nests: the deepest text it reads (gd: g's)."""
         g, depth = self.graph, self.depth
         ja, jb = g.ia[i], g.ib[i]
         da = depth[ja] if ja >= 0 else 0
         db = depth[jb] if jb >= 0 else 0
         dz = depth[i]
-        for j, c, seeded, uses in targets:
-            ux, uy, uz, ug = uses
+        found = []
+        for _, _, _, (ux, uy, uz, ug) in targets:
             d = gd if ug else 0
             if ux and da > d:
                 d = da
@@ -333,23 +338,14 @@ class Writer:
                 d = db
             if uz and dz > d:
                 d = dz
-            term = self.term(i, node, j, c, seeded, uses, gtext)
-            if term is not None:
-                self.add_term(j, term, d)
+            found.append(d)
+        return found
 
     def arguments(self, i: int, node: Node, gtext: str) -> tuple[str, ...]:
-        """What fills a contribution's placeholders X, Y, Z, G, A, B (made once per node)."""
-        if self.args_of != i:
-            ja, jb = self.graph.ia[i], self.graph.ib[i]
-            sa, sb = self.operand(i, ja, node._a), self.operand(i, jb, node._b)
-            self.args_of, self.args = i, (sa, sb, self.val[i] or "", gtext, sa, sb)
-        return self.args
-
-    def term(self, i: int, node: Node, j: int, c: str, seeded: str,
-             uses: tuple[int, int, int, int], gtext: str) -> str | None:
-        """The term node i adds to input j's gradient: the contribution `c` filled in (`seeded`
-        where g is the seed 1.0: 1.0 * p is p, exactly); None if it is kept another way."""
-        return (seeded if gtext == "1.0" else c).format(*self.arguments(i, node, gtext))
+        """What fills a contribution's placeholders X, Y, Z, G, A, B."""
+        ja, jb = self.graph.ia[i], self.graph.ib[i]
+        sa, sb = self.operand(i, ja, node._a), self.operand(i, jb, node._b)
+        return sa, sb, self.val[i] or "", gtext, sa, sb
 
     def begin_reverse(self) -> None:
         self.emit("# reverse pass")
