@@ -99,7 +99,7 @@ class Graph:
     def __init__(self, out: Node, inputs: Sequence[Node], wrt: Sequence[Node],
                  also: Sequence[Node], m: SourceNumbers = SOURCE, checked: bool = True,
                  batched: Sequence[Node] = ()) -> None:
-        self.out, self.wrt, self.also = out, wrt, also
+        self.wrt, self.also = wrt, also
         self.order = order = topological_order(out)
         self.n = n = len(order)
         self.index = index = {id(node): i for i, node in enumerate(order)}
