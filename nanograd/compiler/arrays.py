@@ -37,9 +37,10 @@ class ArrayWriter(Writer):
         super().__init__(graph)
         self.as_array: dict[int, str] = {}  # floats met by arrays, by the name of their array
         self.stacks: dict[str, str] = {}  # arrays stacked for DOT, by the text of their tuple
-        # forward: sums (b or None, [(w, its text, x's text)], whether a sum yet or a lone w * x)
-        self.sums: dict[int, tuple[str | None, list[tuple[int, str, str]], bool]] = {}
-        # reverse: g * w terms of an array's gradient, (w, its text, g) each
+        # forward: sums written where read, (b or None, [(w, its text, x's text)]); one pair and
+        # no b is a lone product w * x, which a sum may take in
+        self.sums: dict[int, tuple[str | None, list[tuple[int, str, str]]]] = {}
+        # reverse: g * w terms of an array's gradient, (w, its text, g's text) each
         self.lin: dict[int, list[tuple[int, str, str]]] = {}
         self.gper = bytearray(graph.n)  # the gradient holds an array: one value per sample
 
@@ -52,12 +53,18 @@ class ArrayWriter(Writer):
             self.emit(f"a{j} = ARRAY({text})")
         return self.as_array[j]
 
-    def stacked(self, texts: str) -> str:
-        stack = self.stacks.get(texts)
+    def weighted(self, pairs: list[tuple[int, str, str]]) -> str:
+        """The sum of w * a over (w, w's text, a's text), floats w and arrays a: a product, or one
+        dot product with the arrays stacked (once for every sum over the same arrays)."""
+        if len(pairs) == 1:
+            w, w_text, a_text = pairs[0]
+            return f"{self.array_of(w, w_text)} * {a_text}"
+        arrays = ", ".join(a_text for _, _, a_text in pairs)
+        stack = self.stacks.get(arrays)
         if stack is None:
-            stack = self.stacks[texts] = f"m{len(self.stacks)}"
-            self.emit(f"{stack} = STACK(({texts},))")
-        return stack
+            stack = self.stacks[arrays] = f"m{len(self.stacks)}"
+            self.emit(f"{stack} = STACK(({arrays},))")
+        return f"DOT(({', '.join(w_text for _, w_text, _ in pairs)},), {stack})"
 
     def operand(self, i: int, j: int, constant: object, need: int = ATOM) -> str:
         if j >= 0 and j in self.sums:
@@ -70,13 +77,8 @@ class ArrayWriter(Writer):
     # -- forward: sums of floats times arrays ----------------------------------------------
 
     def sum_text(self, j: int) -> str:
-        base, pairs, _ = self.sums.pop(j)
-        if len(pairs) == 1:
-            w, w_text, x_text = pairs[0]
-            body = f"{self.array_of(w, w_text)} * {x_text}"
-        else:
-            weights = ", ".join(w_text for _, w_text, _ in pairs)
-            body = f"DOT(({weights},), {self.stacked(', '.join(x for _, _, x in pairs))})"
+        base, pairs = self.sums.pop(j)
+        body = self.weighted(pairs)
         return body if base is None else f"{base} + {body}"
 
     def joined(self, i: int, t: Template, ja: int, jb: int, a: object) -> bool:
@@ -91,14 +93,14 @@ class ArrayWriter(Writer):
             w_text, x_text = self.val[w] or "", self.val[x] or ""
             if not (NAME.fullmatch(w_text) and NAME.fullmatch(x_text)):
                 return False
-            sums[i] = (None, [(w, w_text, x_text)], False)
-        elif t.forward == _ADD and jb in sums and not sums[jb][2]:
+            sums[i] = (None, [(w, w_text, x_text)])
+        elif t.forward == _ADD and jb in sums and sums[jb][0] is None and len(sums[jb][1]) == 1:
             pairs = sums.pop(jb)[1]
             if ja in sums:
-                base, before, _ = sums.pop(ja)
-                sums[i] = (base, before + pairs, True)
+                base, before = sums.pop(ja)
+                sums[i] = (base, before + pairs)
             else:
-                sums[i] = (self.operand(i, ja, a, SUM), pairs, True)
+                sums[i] = (self.operand(i, ja, a, SUM), pairs)
         else:
             return False
         if uses[i] == 1:
@@ -119,14 +121,9 @@ class ArrayWriter(Writer):
 
     def terms(self, j: int) -> list[str]:
         terms = super().terms(j)
-        pairs = self.lin.pop(j, None)
-        if pairs and len(pairs) == 1:
-            w, w_text, g_text = pairs[0]
-            terms.append(f"{g_text} * {self.array_of(w, w_text)}")
-        elif pairs:
-            weights = ", ".join(w_text for _, w_text, _ in pairs)
-            gradients = ", ".join(g_text for _, _, g_text in pairs)  # a layer's, stacked once
-            terms.append(f"DOT(({weights},), {self.stacked(gradients)})")
+        pairs = self.lin.pop(j, None)  # g * w: a layer's gradients, stacked once
+        if pairs:
+            terms.append(self.weighted(pairs))
         return terms
 
     def contribute(self, i: int, node: Node, gtext: str, targets: list, gd: int) -> None:
